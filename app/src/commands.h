@@ -1,0 +1,15 @@
+// Private to app: each subcommand registers its options on the CLI11 app and returns the action to run.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace exadoc::app {
+
+using CommandAction = std::function<int()>;
+
+CommandAction add_render_command(CLI::App& app);
+CommandAction add_doctor_command(CLI::App& app);
+
+}  // namespace exadoc::app

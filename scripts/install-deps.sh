@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package exadoc needs to build, test, benchmark and regenerate its samples.
+# Idempotent: packages already present are left alone, so the test command can call it cheaply.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git
+  # ingest: PDF (Poppler), raster images (libvips), scan clean-up (Leptonica), OCR (Tesseract)
+  libpoppler-cpp-dev poppler-utils libvips-dev libvips-tools libleptonica-dev
+  libtesseract-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor
+  # CLI, JSON, tests
+  libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+  # sample generator (samples/generate.py) and its fonts (Latin + Hangul)
+  python3-reportlab python3-pil python3-numpy fonts-nanum fonts-dejavu-core
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

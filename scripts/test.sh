@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The README's second command: builds everything (installing missing dependencies first) and runs the whole
+# test suite. `scripts/test.sh --sanitize` does the same in build-asan/ under AddressSanitizer and
+# UndefinedBehaviorSanitizer. GPU tests skip, saying why, on machines without a GPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir=build
+cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXADOC_BUILD_TESTS=ON)
+if [ "${1:-}" = "--sanitize" ]; then
+  build_dir=build-asan
+  cmake_args=(-DCMAKE_BUILD_TYPE=Debug -DEXADOC_BUILD_TESTS=ON -DEXADOC_SANITIZE=ON)
+  # The CUDA runtime maps memory where ASan keeps its shadow; this is the usual remedy.
+  export ASAN_OPTIONS=protect_shadow_gap=0:detect_leaks=1
+  export UBSAN_OPTIONS=print_stacktrace=1
+fi
+
+bash scripts/install-deps.sh
+cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}"
+cmake --build "$build_dir" --parallel "$(nproc)"
+
+cd "$build_dir"
+echo "GPU tests (skipped with the reason when this machine has no GPU):"
+ctest -L gpu --verbose 2>&1 | grep -E "^\[ +(OK|SKIPPED|FAILED) +\]|Skipped|no GPU" || true
+ctest --output-on-failure --parallel "$(nproc)" --timeout 300

@@ -1,0 +1,143 @@
+// The exadoc binary end to end, as a user runs it.
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace exadoc::app {
+namespace {
+
+using exadoc::testing::CommandResult;
+using exadoc::testing::data_dir;
+using exadoc::testing::read_json;
+using exadoc::testing::run_command;
+using exadoc::testing::samples_dir;
+using exadoc::testing::shell_quote;
+using exadoc::testing::TempDir;
+
+CommandResult exadoc(const std::string& arguments, bool with_stderr = false) {
+  return run_command(shell_quote(EXADOC_BINARY) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null"));
+}
+
+bool is_png(const std::filesystem::path& file) {
+  std::ifstream stream(file, std::ios::binary);
+  char signature[8] = {};
+  stream.read(signature, 8);
+  return std::string(signature, 8) == "\x89PNG\r\n\x1a\n";
+}
+
+TEST(Cli, HelpExplainsCommandsAndExitCodes) {
+  const CommandResult help = exadoc("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* text : {"render", "doctor", "Exit codes", "2 bad command line"}) {
+    EXPECT_NE(help.output.find(text), std::string::npos) << text;
+  }
+  const CommandResult render_help = exadoc("render --help");
+  EXPECT_EQ(render_help.exit_code, 0);
+  for (const char* text : {"--dpi", "--pages", "--jobs", "--deskew", "--max-pixels", "Example:"}) {
+    EXPECT_NE(render_help.output.find(text), std::string::npos) << text;
+  }
+  EXPECT_EQ(exadoc("doctor --help").exit_code, 0);
+}
+
+TEST(Cli, BadCommandLinesExitWithTwo) {
+  EXPECT_EQ(exadoc("").exit_code, 2);
+  EXPECT_EQ(exadoc("frobnicate").exit_code, 2);
+  EXPECT_EQ(exadoc("render " + shell_quote(samples_dir() / "manual.pdf")).exit_code, 2) << "-o is required";
+  const TempDir temp;
+  EXPECT_EQ(exadoc("render x.pdf -o " + shell_quote(temp.path()) + " --deskew sideways").exit_code, 2);
+  EXPECT_EQ(exadoc("render x.pdf -o " + shell_quote(temp.path()) + " --dpi 0").exit_code, 2);
+}
+
+// The README's first command renders the samples folder; every page of every sample gets a PNG and a JSON.
+TEST(Cli, RendersEverySample) {
+  const TempDir temp;
+  const CommandResult result =
+      exadoc("render " + shell_quote(samples_dir()) + " -o " + shell_quote(temp.path()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::vector<std::pair<std::string, int>> expected = {
+      {"manual", 6}, {"drawing", 1}, {"scan", 1}, {"scan-tiff", 2}};
+  for (const auto& [folder, pages] : expected) {
+    EXPECT_NE(result.output.find((temp.path() / folder).string() + "\n"), std::string::npos) << folder;
+    for (int page = 1; page <= pages; ++page) {
+      char stem[32];
+      std::snprintf(stem, sizeof stem, "page-%04d", page);
+      const auto png = temp.path() / folder / (std::string(stem) + ".png");
+      EXPECT_TRUE(is_png(png)) << png;
+      const auto json = read_json(temp.path() / folder / (std::string(stem) + ".json"));
+      EXPECT_EQ(json["source"]["page"], page);
+      EXPECT_EQ(json["source"]["page_count"], pages);
+      EXPECT_EQ(json["page"]["image"], std::string(stem) + ".png");
+    }
+  }
+  const auto manual_page = read_json(temp.path() / "manual/page-0001.json");
+  EXPECT_GT(manual_page["text_layer"]["words"].size(), 100u);
+  EXPECT_EQ(manual_page["page"]["dpi"], 150.0);
+  const auto scan_page = read_json(temp.path() / "scan/page-0001.json");
+  EXPECT_TRUE(scan_page["text_layer"].is_null());
+  EXPECT_TRUE(scan_page["skew"]["corrected"].get<bool>());
+}
+
+TEST(Cli, RendersOnlyTheSelectedPages) {
+  const TempDir temp;
+  const CommandResult result = exadoc("render " + shell_quote(samples_dir() / "manual.pdf") + " -o " +
+                                      shell_quote(temp.path()) + " --pages 2-3 --dpi 72 --jobs 1");
+  ASSERT_EQ(result.exit_code, 0);
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(temp.path() / "manual")) {
+    files.push_back(entry.path().filename().string());
+  }
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(files,
+            (std::vector<std::string>{"page-0002.json", "page-0002.png", "page-0003.json", "page-0003.png"}));
+  EXPECT_EQ(read_json(temp.path() / "manual/page-0002.json")["page"]["width_px"], 595)
+      << "595.28 pt at 72 DPI";
+}
+
+TEST(Cli, BadFilesAreReportedWhileTheRestIsRendered) {
+  const TempDir temp;
+  const CommandResult result =
+      exadoc("render " + shell_quote(data_dir() / "hostile/encrypted.pdf") + " " +
+                 shell_quote(samples_dir() / "drawing.pdf") + " " +
+                 shell_quote(data_dir() / "hostile/truncated.png") + " -o " + shell_quote(temp.path()),
+             true);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_TRUE(is_png(temp.path() / "drawing/page-0001.png"));
+  EXPECT_NE(result.output.find("encrypted.pdf: the PDF is protected by a password"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("truncated.png: page 1: cannot decode the page"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("failed: 1 documents, 1 pages"), std::string::npos) << result.output;
+  EXPECT_FALSE(std::filesystem::exists(temp.path() / "truncated/page-0001.png"))
+      << "no half-written PNG is left";
+}
+
+TEST(Cli, PageSelectionPastTheEndIsAnError) {
+  const TempDir temp;
+  const CommandResult result = exadoc("render " + shell_quote(samples_dir() / "drawing.pdf") + " -o " +
+                                          shell_quote(temp.path()) + " --pages 2",
+                                      true);
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("drawing.pdf: page 2 is past the last page (1)"), std::string::npos)
+      << result.output;
+}
+
+TEST(Cli, DoctorReportsLibrariesAndLanguages) {
+  const CommandResult text = exadoc("doctor");
+  EXPECT_EQ(text.exit_code, 0);
+  for (const char* item : {"poppler", "libvips", "leptonica", "tesseract", "CUDA runtime", "languages"}) {
+    EXPECT_NE(text.output.find(item), std::string::npos) << item;
+  }
+  const CommandResult json = exadoc("doctor --json");
+  ASSERT_EQ(json.exit_code, 0);
+  const auto report = nlohmann::json::parse(json.output);
+  EXPECT_TRUE(report["cuda"]["gpus"].is_array());
+  EXPECT_FALSE(report["libraries"]["poppler"].get<std::string>().empty());
+  EXPECT_NE(
+      std::find(report["tesseract"]["languages"].begin(), report["tesseract"]["languages"].end(), "kor"),
+      report["tesseract"]["languages"].end());
+}
+
+}  // namespace
+}  // namespace exadoc::app
