@@ -77,26 +77,35 @@ Skew measure_skew(const PageImage& page) {
   return skew;
 }
 
-void deskew(PageImage& page, double min_angle_deg) {
-  Skew skew = measure_skew(page);
-  if (skew.confidence >= kMinConfidence && std::abs(skew.angle_deg) >= min_angle_deg) {
-    VipsImage* rotated = nullptr;
-    VipsArrayDouble* white = vips_array_double_newv(1, 255.0);
-    // vips_rotate turns clockwise for positive angles (y points down).
-    const int status = vips_rotate(page.vips_image(), &rotated, skew.angle_deg, "background", white, nullptr);
-    vips_area_unref(VIPS_AREA(white));
-    if (status != 0)
-      throw InputError(page.source(), page.info().index, "cannot deskew the page: " + take_vips_error());
-    const VipsImagePtr image = adopt_vips_image(rotated);
-    const double pt_per_px = 72.0 / page.dpi();
-    page.replace_image(
-        image, {vips_image_get_width(rotated) * pt_per_px, vips_image_get_height(rotated) * pt_per_px});
-    skew.corrected = true;
-  }
-  EXADOC_LOG_DEBUG("%s: page %d: skew %.2f deg (confidence %.1f)%s", page.source().c_str(),
-                   page.info().index + 1, skew.angle_deg, skew.confidence,
-                   skew.corrected ? ", corrected" : "");
+bool needs_correction(const Skew& skew) {
+  return skew.confidence >= kMinConfidence && std::abs(skew.angle_deg) >= kMinDeskewAngleDeg;
+}
+
+void correct_skew(PageImage& page, Skew skew) {
+  VipsImage* rotated = nullptr;
+  VipsArrayDouble* white = vips_array_double_newv(1, 255.0);
+  // vips_rotate turns clockwise for positive angles (y points down).
+  const int status = vips_rotate(page.vips_image(), &rotated, skew.angle_deg, "background", white, nullptr);
+  vips_area_unref(VIPS_AREA(white));
+  if (status != 0)
+    throw InputError(page.source(), page.info().index, "cannot deskew the page: " + take_vips_error());
+  const VipsImagePtr image = adopt_vips_image(rotated);
+  const double pt_per_px = 72.0 / page.dpi();
+  page.replace_image(image,
+                     {vips_image_get_width(rotated) * pt_per_px, vips_image_get_height(rotated) * pt_per_px});
+  skew.corrected = true;
   page.set_skew(skew);
+}
+
+void deskew(PageImage& page) {
+  const Skew skew = measure_skew(page);
+  EXADOC_LOG_DEBUG("%s: page %d: skew %.2f deg (confidence %.1f)", page.source().c_str(),
+                   page.info().index + 1, skew.angle_deg, skew.confidence);
+  if (needs_correction(skew)) {
+    correct_skew(page, skew);
+  } else {
+    page.set_skew(skew);
+  }
 }
 
 }  // namespace exadoc::ingest

@@ -4,6 +4,7 @@
 // Debian's libvips has no BMP loader (that would go through ImageMagick), so BMP goes through Leptonica.
 #include "raster_source.h"
 
+#include <exadoc/base/log.h>
 #include <exadoc/ingest/deskew.h>
 #include <exadoc/ingest/input_error.h>
 
@@ -43,17 +44,32 @@ class RasterSource final : public PageSource {
   }
 
   PageImage render(int page_index, const RenderOptions& options) const override {
-    const bool deskewing = options.deskew != DeskewMode::kOff;  // image files are scans: kAuto deskews
-    // Deskewing reads the page twice (measure, then rotate), which a sequential stream cannot do.
-    const VipsImagePtr loaded = load(page_index, deskewing ? VIPS_ACCESS_RANDOM : VIPS_ACCESS_SEQUENTIAL);
-    const PageInfo info = info_of(loaded.get(), page_index);
-    PageImage page(normalise(loaded, page_index), path_, type_, info, dpi_of(loaded.get()));
-    page.set_dpi_assumed(!has_plausible_dpi(loaded.get()));
-    if (deskewing) deskew(page);
-    return page;
+    PageImage page = open_page(page_index, VIPS_ACCESS_SEQUENTIAL);
+    if (options.deskew == DeskewMode::kOff) return page;  // image files are scans: kAuto deskews them
+    // Measuring consumes the sequential stream, at low memory. A rotation reads the page in an order the
+    // decoder cannot stream, so only then is the page opened again for random access.
+    const Skew skew = measure_skew(page);
+    EXADOC_LOG_DEBUG("%s: page %d: skew %.2f deg (confidence %.1f)", path_.c_str(), page_index + 1,
+                     skew.angle_deg, skew.confidence);
+    if (!needs_correction(skew)) {
+      PageImage fresh = open_page(page_index, VIPS_ACCESS_SEQUENTIAL);
+      fresh.set_skew(skew);
+      return fresh;
+    }
+    PageImage random_access = open_page(page_index, VIPS_ACCESS_RANDOM);
+    correct_skew(random_access, skew);
+    return random_access;
   }
 
  private:
+  PageImage open_page(int page_index, VipsAccess access) const {
+    const VipsImagePtr loaded = load(page_index, access);
+    PageImage page(normalise(loaded, page_index), path_, type_, info_of(loaded.get(), page_index),
+                   dpi_of(loaded.get()));
+    page.set_dpi_assumed(!has_plausible_dpi(loaded.get()));
+    return page;
+  }
+
   static bool has_plausible_dpi(VipsImage* image) {
     return vips_image_get_xres(image) * 25.4 >= kMinPlausibleDpi;
   }

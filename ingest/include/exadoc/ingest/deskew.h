@@ -9,8 +9,18 @@ namespace exadoc::ingest {
 // 0.05° on a 200 DPI page). Works on a reduced grey copy; does not change the page.
 Skew measure_skew(const PageImage& page);
 
-// Measures the skew and, when it is reliable and at least min_angle_deg, rotates the page clockwise by it
-// (white fill; the canvas grows to keep every pixel). Records the measurement with set_skew either way.
-void deskew(PageImage& page, double min_angle_deg = 0.05);
+// Angles below this are left alone: a twentieth of a degree moves a line end by 1.5 px on an A4 page at 200
+// DPI.
+inline constexpr double kMinDeskewAngleDeg = 0.05;
+
+// Whether a measurement is reliable and large enough to be worth a rotation.
+bool needs_correction(const Skew& skew);
+
+// Rotates the page clockwise by skew.angle_deg (white fill; the canvas grows to keep every pixel), marks the
+// skew corrected and records it with set_skew.
+void correct_skew(PageImage& page, Skew skew);
+
+// measure_skew, then correct_skew when needs_correction; records the measurement either way.
+void deskew(PageImage& page);
 
 }  // namespace exadoc::ingest
