@@ -10,7 +10,7 @@ packages=(
   libpoppler-cpp-dev poppler-utils libvips-dev libvips-tools libleptonica-dev
   libtesseract-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor
   # CLI, JSON, tests
-  libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+  libcli11-dev nlohmann-json3-dev libvalijson-dev libgtest-dev libgmock-dev
   # sample generator (samples/generate.py) and its fonts (Latin + Hangul)
   python3-reportlab python3-pil python3-numpy fonts-nanum fonts-dejavu-core
 )

@@ -2,6 +2,10 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
 
 #include "test_support.h"
 
@@ -18,6 +22,25 @@ using exadoc::testing::TempDir;
 
 CommandResult exadoc(const std::string& arguments, bool with_stderr = false) {
   return run_command(shell_quote(EXADOC_BINARY) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null"));
+}
+
+// Validates with valijson against schemas/page.schema.json; returns the errors, empty when valid.
+std::string schema_errors(const nlohmann::json& document) {
+  static const nlohmann::json schema_json =
+      read_json(exadoc::testing::source_dir() / "schemas/page.schema.json");
+  valijson::Schema schema;
+  valijson::SchemaParser parser;
+  parser.populateSchema(valijson::adapters::NlohmannJsonAdapter(schema_json), schema);
+  valijson::Validator validator;
+  valijson::ValidationResults results;
+  if (validator.validate(schema, valijson::adapters::NlohmannJsonAdapter(document), &results)) return "";
+  std::string errors;
+  valijson::ValidationResults::Error error;
+  while (results.popError(error)) {
+    for (const std::string& context : error.context) errors += context;
+    errors += ": " + error.description + "\n";
+  }
+  return errors;
 }
 
 bool is_png(const std::filesystem::path& file) {
@@ -69,6 +92,7 @@ TEST(Cli, RendersEverySample) {
       EXPECT_EQ(json["source"]["page"], page);
       EXPECT_EQ(json["source"]["page_count"], pages);
       EXPECT_EQ(json["page"]["image"], std::string(stem) + ".png");
+      EXPECT_EQ(schema_errors(json), "") << folder << " " << stem;
     }
   }
   const auto manual_page = read_json(temp.path() / "manual/page-0001.json");
@@ -77,6 +101,25 @@ TEST(Cli, RendersEverySample) {
   const auto scan_page = read_json(temp.path() / "scan/page-0001.json");
   EXPECT_TRUE(scan_page["text_layer"].is_null());
   EXPECT_TRUE(scan_page["skew"]["corrected"].get<bool>());
+}
+
+// The schema is strict enough to catch a wrong document, so the test above can fail.
+TEST(Cli, SchemaRejectsMalformedPages) {
+  const TempDir temp;
+  ASSERT_EQ(exadoc("render " + shell_quote(samples_dir() / "drawing.pdf") + " -o " + shell_quote(temp.path()))
+                .exit_code,
+            0);
+  const nlohmann::json valid = read_json(temp.path() / "drawing/page-0001.json");
+  ASSERT_EQ(schema_errors(valid), "");
+  nlohmann::json broken = valid;
+  broken["page"]["rotation_deg"] = 45;
+  EXPECT_NE(schema_errors(broken), "");
+  broken = valid;
+  broken["text_layer"]["words"][0]["box_1000"][2] = 1200;
+  EXPECT_NE(schema_errors(broken), "");
+  broken = valid;
+  broken["source"].erase("page");
+  EXPECT_NE(schema_errors(broken), "");
 }
 
 TEST(Cli, RendersOnlyTheSelectedPages) {

@@ -1,6 +1,6 @@
 // exadoc/export/page_json.h — the JSON `exadoc render` writes beside each page PNG.
 //
-// Shape (schemas/page.schema.json):
+// Shape (the JSON Schema is schemas/page.schema.json; tests validate real output against it):
 //   { "source": {"file", "type", "page" (1-based), "page_count"},
 //     "page": {"width_pt", "height_pt", "rotation_deg", "dpi", "dpi_assumed", "width_px", "height_px",
 //     "image"}, "skew": null | {"angle_deg", "confidence", "corrected"}, "text_layer": null | {"words":
