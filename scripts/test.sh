@@ -12,6 +12,7 @@ if [ "${1:-}" = "--sanitize" ]; then
   cmake_args=(-DCMAKE_BUILD_TYPE=Debug -DEXADOC_BUILD_TESTS=ON -DEXADOC_SANITIZE=ON)
   # The CUDA runtime maps memory where ASan keeps its shadow; this is the usual remedy.
   export ASAN_OPTIONS=protect_shadow_gap=0:detect_leaks=1
+  export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
   export UBSAN_OPTIONS=print_stacktrace=1
 fi
 
