@@ -13,7 +13,9 @@
 
 #include <exadoc/ingest/file_type.h>
 
-struct _VipsImage;  // libvips' image type; kept out of this header so users need not include glib.
+// libvips names its image struct _VipsImage (VipsImage is a typedef of it); declaring it here keeps glib out of
+// this header.
+struct _VipsImage;  // NOLINT(bugprone-reserved-identifier): the name is libvips', not ours
 
 namespace exadoc::ingest {
 
