@@ -34,6 +34,7 @@ int run_cli(int argc, char** argv) {
   };
   add(add_render_command);
   add(add_doctor_command);
+  add(add_model_command);
 
   try {
     app.parse(argc, argv);

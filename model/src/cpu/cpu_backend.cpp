@@ -1,0 +1,302 @@
+// The CPU reference backend. Plain loops, fp32 activations and accumulation, weights widened from BF16/F16 on
+// the fly one row at a time; work is split over output rows (matmul), rows (norms) or (token, head) pairs
+// (attention). It defines correctness: the CUDA backend is tested against it, it is tested against Hugging
+// Face.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <thread>
+#include <vector>
+
+#include <exadoc/base/error.h>
+#include <exadoc/model/backend.h>
+
+#include "thread_pool.h"
+
+namespace exadoc::model {
+namespace {
+
+void require(bool condition, const char* what) {
+  if (!condition) throw InternalError(std::string("cpu backend: ") + what);
+}
+
+int64_t last_dim(const Tensor& tensor) {
+  return tensor.dim(tensor.shape().rank - 1);
+}
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(int threads)
+      : pool_(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {}
+
+  std::string_view name() const override { return "cpu"; }
+  Device device() const override { return Device::kCpu; }
+  bool supports(Op /*op*/, DType weight_dtype) const override { return weight_dtype != DType::kI32; }
+
+  Tensor allocate(DType dtype, Shape shape) override { return Tensor::zeros_cpu(dtype, shape); }
+
+  void read_f32(const Tensor& tensor, float* host) override {
+    to_f32(tensor.data(), tensor.dtype(), host, static_cast<size_t>(tensor.elements()));
+  }
+
+  void matmul(const Tensor& x, const Tensor& weight, Tensor& y) override {
+    require(x.dtype() == DType::kF32 && y.dtype() == DType::kF32, "matmul needs fp32 activations");
+    const int64_t in = weight.dim(1);
+    const int64_t out = weight.dim(0);
+    const int64_t tokens = x.elements() / in;
+    require(last_dim(x) == in && y.elements() == tokens * out, "matmul shapes do not match");
+    const float* x_data = x.data_as<float>();
+    float* y_data = y.data_as<float>();
+    const auto* w_bytes = static_cast<const std::byte*>(weight.data());
+    const size_t row_bytes = static_cast<size_t>(in) * dtype_size(weight.dtype());
+    pool_.parallel_for(out, 16, [&](int64_t first, int64_t last) {
+      std::vector<float> row(static_cast<size_t>(in));
+      for (int64_t o = first; o < last; ++o) {
+        const float* w = row.data();
+        if (weight.dtype() == DType::kF32) {
+          w = reinterpret_cast<const float*>(w_bytes + static_cast<size_t>(o) * row_bytes);
+        } else {
+          to_f32(w_bytes + static_cast<size_t>(o) * row_bytes, weight.dtype(), row.data(), row.size());
+        }
+        for (int64_t t = 0; t < tokens; ++t) {
+          const float* xt = x_data + t * in;
+          float sum = 0.0f;
+          for (int64_t i = 0; i < in; ++i) sum += xt[i] * w[i];
+          y_data[t * out + o] = sum;
+        }
+      }
+    });
+  }
+
+  void rms_norm(const Tensor& x, const Tensor& weight, float eps, Tensor& y) override {
+    const int64_t width = last_dim(x);
+    require(weight.elements() == width && x.elements() == y.elements(), "rms_norm shapes do not match");
+    std::vector<float> scale(static_cast<size_t>(width));
+    to_f32(weight.data(), weight.dtype(), scale.data(), scale.size());
+    const int64_t rows = x.elements() / width;
+    const float* in = x.data_as<float>();
+    float* out = y.data_as<float>();
+    pool_.parallel_for(rows, 64, [&](int64_t first, int64_t last) {
+      for (int64_t r = first; r < last; ++r) {
+        const float* row = in + r * width;
+        float sum_squares = 0.0f;
+        for (int64_t i = 0; i < width; ++i) sum_squares += row[i] * row[i];
+        const float inverse = 1.0f / std::sqrt(sum_squares / static_cast<float>(width) + eps);
+        for (int64_t i = 0; i < width; ++i)
+          out[r * width + i] = scale[static_cast<size_t>(i)] * (row[i] * inverse);
+      }
+    });
+  }
+
+  void rope(Tensor& x, std::span<const int32_t> positions, std::span<const float> inv_freq) override {
+    const Shape& shape = x.shape();
+    require(shape.rank == 3 && shape[0] == static_cast<int64_t>(positions.size()),
+            "rope needs x[T, heads, d]");
+    const int64_t heads = shape[1];
+    const int64_t dim = shape[2];
+    const int64_t half = dim / 2;
+    require(static_cast<int64_t>(inv_freq.size()) == half, "rope needs head_dim/2 frequencies");
+    float* data = x.data_as<float>();
+    pool_.parallel_for(shape[0], 4, [&](int64_t first, int64_t last) {
+      std::vector<float> cos_table(static_cast<size_t>(half)), sin_table(static_cast<size_t>(half));
+      for (int64_t t = first; t < last; ++t) {
+        // As HF: the angle is an fp32 product, cos/sin in fp32.
+        for (int64_t i = 0; i < half; ++i) {
+          const float angle =
+              static_cast<float>(positions[static_cast<size_t>(t)]) * inv_freq[static_cast<size_t>(i)];
+          cos_table[static_cast<size_t>(i)] = std::cos(angle);
+          sin_table[static_cast<size_t>(i)] = std::sin(angle);
+        }
+        for (int64_t h = 0; h < heads; ++h) {
+          float* v = data + (t * heads + h) * dim;
+          for (int64_t i = 0; i < half; ++i) {
+            const float a = v[i];
+            const float b = v[i + half];
+            const float c = cos_table[static_cast<size_t>(i)];
+            const float s = sin_table[static_cast<size_t>(i)];
+            v[i] = a * c - b * s;
+            v[i + half] = b * c + a * s;
+          }
+        }
+      }
+    });
+  }
+
+  void swiglu(const Tensor& gate, const Tensor& up, Tensor& out) override {
+    require(gate.elements() == up.elements() && up.elements() == out.elements(),
+            "swiglu shapes do not match");
+    const float* g = gate.data_as<float>();
+    const float* u = up.data_as<float>();
+    float* o = out.data_as<float>();
+    pool_.parallel_for(gate.elements(), 4096, [&](int64_t first, int64_t last) {
+      for (int64_t i = first; i < last; ++i) o[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+    });
+  }
+
+  void add(const Tensor& x, Tensor& accumulator) override {
+    require(x.elements() == accumulator.elements(), "add shapes do not match");
+    const float* in = x.data_as<float>();
+    float* acc = accumulator.data_as<float>();
+    for (int64_t i = 0; i < x.elements(); ++i) acc[i] += in[i];
+  }
+
+  void softmax(Tensor& x) override {
+    const int64_t width = last_dim(x);
+    const int64_t rows = x.elements() / width;
+    float* data = x.data_as<float>();
+    pool_.parallel_for(rows, 16, [&](int64_t first, int64_t last) {
+      for (int64_t r = first; r < last; ++r) softmax_row(data + r * width, width);
+    });
+  }
+
+  void embedding(const Tensor& table, std::span<const int32_t> ids, Tensor& out) override {
+    const int64_t width = table.dim(1);
+    require(out.elements() == static_cast<int64_t>(ids.size()) * width,
+            "embedding output has the wrong size");
+    const auto* bytes = static_cast<const std::byte*>(table.data());
+    const size_t row_bytes = static_cast<size_t>(width) * dtype_size(table.dtype());
+    for (size_t t = 0; t < ids.size(); ++t) {
+      if (ids[t] < 0 || ids[t] >= table.dim(0)) {
+        throw Error("token id " + std::to_string(ids[t]) + " is outside the vocabulary (" +
+                    std::to_string(table.dim(0)) + ")");
+      }
+      to_f32(bytes + static_cast<size_t>(ids[t]) * row_bytes, table.dtype(),
+             out.data_as<float>() + t * static_cast<size_t>(width), static_cast<size_t>(width));
+    }
+  }
+
+  void attention(const Tensor& q, const Tensor& k, const Tensor& v, std::span<const int32_t> positions,
+                 const KvView& past, const AttentionParams& params, Tensor& out) override {
+    const int64_t tokens = q.dim(0);
+    const int64_t q_heads = q.dim(1);
+    const int64_t dim = q.dim(2);
+    const int64_t kv_heads = k.dim(1);
+    const int64_t group = q_heads / kv_heads;
+    const int64_t slots = past.keys.defined() ? past.keys.dim(0) : 0;
+    require(k.dim(0) == tokens && v.dim(0) == tokens && k.dim(2) == dim && q_heads % kv_heads == 0,
+            "attention shapes do not match");
+    const float* qd = q.data_as<float>();
+    const float* kd = k.data_as<float>();
+    const float* vd = v.data_as<float>();
+    const float* pk = slots > 0 ? past.keys.data_as<float>() : nullptr;
+    const float* pv = slots > 0 ? past.values.data_as<float>() : nullptr;
+    float* od = out.data_as<float>();
+    auto visible = [&](int32_t query_position, int32_t key_position) {
+      if (key_position < 0 || key_position > query_position) return false;
+      return params.window == 0 || query_position - key_position < params.window;
+    };
+    pool_.parallel_for(tokens * q_heads, 4, [&](int64_t first, int64_t last) {
+      std::vector<float> scores(static_cast<size_t>(slots + tokens));
+      std::vector<const float*> value_rows(scores.size());
+      for (int64_t item = first; item < last; ++item) {
+        const int64_t t = item / q_heads;
+        const int64_t h = item % q_heads;
+        const int64_t g = h / group;
+        const int32_t position = positions[static_cast<size_t>(t)];
+        const float* query = qd + (t * q_heads + h) * dim;
+        size_t count = 0;
+        auto consider = [&](const float* key, const float* value) {
+          float dot = 0.0f;
+          for (int64_t i = 0; i < dim; ++i) dot += query[i] * key[i];
+          scores[count] = dot * params.scale;
+          value_rows[count++] = value;
+        };
+        for (int64_t s = 0; s < slots; ++s) {
+          if (visible(position, past.positions[static_cast<size_t>(s)])) {
+            consider(pk + (s * kv_heads + g) * dim, pv + (s * kv_heads + g) * dim);
+          }
+        }
+        for (int64_t j = 0; j < tokens; ++j) {
+          if (visible(position, positions[static_cast<size_t>(j)])) {
+            consider(kd + (j * kv_heads + g) * dim, vd + (j * kv_heads + g) * dim);
+          }
+        }
+        softmax_row(scores.data(), static_cast<int64_t>(count));
+        float* result = od + (t * q_heads + h) * dim;
+        std::fill(result, result + dim, 0.0f);
+        for (size_t j = 0; j < count; ++j) {
+          for (int64_t i = 0; i < dim; ++i) result[i] += scores[j] * value_rows[j][i];
+        }
+      }
+    });
+  }
+
+  void copy_rows(const Tensor& source, Tensor& destination, int64_t first_row) override {
+    require(source.dtype() == destination.dtype(), "copy_rows dtypes differ");
+    Tensor target = destination.rows(first_row, source.dim(0));
+    require(target.bytes() == source.bytes(), "copy_rows row sizes differ");
+    std::memcpy(target.data(), source.data(), source.bytes());
+  }
+
+  int32_t sample(const Tensor& logits, const SamplingParams& params, std::span<const int32_t> generated,
+                 std::mt19937_64& rng) override {
+    const int64_t vocab = logits.elements();
+    std::vector<float> values(static_cast<size_t>(vocab));
+    read_f32(logits, values.data());
+    if (params.presence_penalty != 0.0f) {
+      std::vector<bool> seen(values.size(), false);
+      for (const int32_t id : generated) {
+        if (id >= 0 && id < vocab && !seen[static_cast<size_t>(id)]) {
+          seen[static_cast<size_t>(id)] = true;
+          values[static_cast<size_t>(id)] -= params.presence_penalty;
+        }
+      }
+    }
+    if (params.temperature <= 0.0f) {
+      return static_cast<int32_t>(std::max_element(values.begin(), values.end()) - values.begin());
+    }
+    std::vector<int32_t> order(values.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+      return values[static_cast<size_t>(a)] > values[static_cast<size_t>(b)];
+    });
+    size_t keep = order.size();
+    if (params.top_k > 0) keep = std::min(keep, static_cast<size_t>(params.top_k));
+    std::vector<float> probabilities(keep);
+    for (size_t i = 0; i < keep; ++i)
+      probabilities[i] = values[static_cast<size_t>(order[i])] / params.temperature;
+    softmax_row(probabilities.data(), static_cast<int64_t>(keep));
+    if (params.top_p < 1.0f) {
+      // The smallest prefix whose mass reaches top_p (always at least one token).
+      float cumulative = 0.0f;
+      size_t nucleus = 0;
+      while (nucleus < keep) {
+        cumulative += probabilities[nucleus++];
+        if (cumulative >= params.top_p) break;
+      }
+      keep = nucleus;
+    }
+    const float total = std::accumulate(probabilities.begin(),
+                                        probabilities.begin() + static_cast<std::ptrdiff_t>(keep), 0.0f);
+    float target = std::uniform_real_distribution<float>(0.0f, total)(rng);
+    for (size_t i = 0; i < keep; ++i) {
+      target -= probabilities[i];
+      if (target <= 0.0f) return order[i];
+    }
+    return order[keep - 1];
+  }
+
+ private:
+  static void softmax_row(float* row, int64_t width) {
+    if (width == 0) return;
+    const float maximum = *std::max_element(row, row + width);
+    float sum = 0.0f;
+    for (int64_t i = 0; i < width; ++i) {
+      row[i] = std::exp(row[i] - maximum);
+      sum += row[i];
+    }
+    for (int64_t i = 0; i < width; ++i) row[i] /= sum;
+  }
+
+  cpu::ThreadPool pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(int threads) {
+  return std::make_unique<CpuBackend>(threads);
+}
+
+}  // namespace exadoc::model
