@@ -11,6 +11,10 @@ packages=(
   libtesseract-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor
   # CLI, JSON, tests
   libcli11-dev nlohmann-json3-dev libvalijson-dev libgtest-dev libgmock-dev
+  # model: tokenizer.json's pre-tokenizer regexes (Unicode properties)
+  libpcre2-dev
+  # libFuzzer targets, run for a bounded number of iterations by scripts/test.sh
+  clang libclang-rt-14-dev
   # sample generator (samples/generate.py) and its fonts (Latin + Hangul)
   python3-reportlab python3-pil python3-numpy fonts-nanum fonts-dejavu-core
 )

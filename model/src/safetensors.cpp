@@ -65,13 +65,16 @@ DType parse_dtype(const nlohmann::json& value, const std::string& name, const st
   if (text == "F32") return DType::kF32;
   if (text == "BF16") return DType::kBF16;
   if (text == "F16") return DType::kF16;
+  // Integer tensors appear in reference outputs (token ids); the decoder refuses them as weights.
+  if (text == "I32") return DType::kI32;
+  if (text == "I64") return DType::kI64;
   throw ModelFormatError(
-      file, quoted(name) + ": unsupported dtype '" + text + "' (exadoc reads F32, BF16 and F16 weights)");
+      file, quoted(name) + ": unsupported dtype '" + text + "' (exadoc reads F32, BF16, F16, I32 and I64)");
 }
 
 Shape parse_shape(const nlohmann::json& value, const std::string& name, const std::filesystem::path& file) {
   if (!value.is_array() || value.size() > kMaxRank) {
-    throw ModelFormatError(file, quoted(name) + ": 'shape' must be a list of at most 4 sizes");
+    throw ModelFormatError(file, quoted(name) + ": 'shape' must be a list of at most 5 sizes");
   }
   Shape shape;
   for (const auto& size : value) {

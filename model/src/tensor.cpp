@@ -13,6 +13,8 @@ size_t dtype_size(DType dtype) {
     case DType::kBF16:
     case DType::kF16:
       return 2;
+    case DType::kI64:
+      return 8;
   }
   return 0;
 }
@@ -27,12 +29,14 @@ std::string_view dtype_name(DType dtype) {
       return "F16";
     case DType::kI32:
       return "I32";
+    case DType::kI64:
+      return "I64";
   }
   return "?";
 }
 
 Shape::Shape(std::initializer_list<int64_t> sizes) {
-  if (sizes.size() > kMaxRank) throw InternalError("a shape has at most 4 dimensions");
+  if (sizes.size() > kMaxRank) throw InternalError("a shape has at most 5 dimensions");
   for (const int64_t size : sizes) dims[static_cast<size_t>(rank++)] = size;
 }
 
@@ -148,6 +152,7 @@ void to_f32(const void* source, DType dtype, float* destination, size_t count) {
       return;
     }
     case DType::kI32:
+    case DType::kI64:
       break;
   }
   throw InternalError("to_f32 on a non-floating tensor");

@@ -56,6 +56,11 @@ bool is_known_tensor_name(const ModelConfig& config, const std::string& name) {
 
 Tensor TextDecoder::weight(const Checkpoint& checkpoint, const std::string& name, Shape shape) const {
   const TensorRecord& record = checkpoint.record(name);
+  if (!is_floating(record.dtype)) {
+    throw ModelFormatError(checkpoint.directory() / "model.safetensors",
+                           "tensor '" + name + "' has dtype " + std::string(dtype_name(record.dtype)) +
+                               "; weights must be F32, BF16 or F16");
+  }
   if (!(record.shape == shape)) {
     throw ModelFormatError(checkpoint.directory() / "config.json",
                            "tensor '" + name + "' has shape " + record.shape.text() +

@@ -33,7 +33,7 @@ class CpuBackend final : public Backend {
 
   std::string_view name() const override { return "cpu"; }
   Device device() const override { return Device::kCpu; }
-  bool supports(Op /*op*/, DType weight_dtype) const override { return weight_dtype != DType::kI32; }
+  bool supports(Op /*op*/, DType weight_dtype) const override { return is_floating(weight_dtype); }
 
   Tensor allocate(DType dtype, Shape shape) override { return Tensor::zeros_cpu(dtype, shape); }
 

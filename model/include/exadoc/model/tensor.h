@@ -17,14 +17,19 @@
 
 namespace exadoc::model {
 
-enum class DType { kF32, kBF16, kF16, kI32 };
+enum class DType { kF32, kBF16, kF16, kI32, kI64 };
+
+inline bool is_floating(DType dtype) {
+  return dtype == DType::kF32 || dtype == DType::kBF16 || dtype == DType::kF16;
+}
 
 size_t dtype_size(DType dtype);
-std::string_view dtype_name(DType dtype);  // "F32", "BF16", "F16", "I32", as safetensors names them
+std::string_view dtype_name(DType dtype);  // "F32", "BF16", "F16", "I32", "I64", as safetensors names them
 
 enum class Device { kCpu, kCuda };
 
-inline constexpr int kMaxRank = 4;
+// Five: the vision patch embedding is a Conv3d weight [out, channels, time, height, width].
+inline constexpr int kMaxRank = 5;
 
 struct Shape {
   std::array<int64_t, kMaxRank> dims{};
