@@ -166,6 +166,44 @@ TEST(Cli, PageSelectionPastTheEndIsAnError) {
       << result.output;
 }
 
+// The acceptance figures of the real 33B config: 33-35 B parameters, and 262,144 tokens of KV in about 16 GiB
+// because only the global layers grow.
+TEST(Cli, ModelInfoShowsWhyTheFullContextFits) {
+  const auto config = data_dir() / "model/exaone45-33b";
+  const CommandResult text = exadoc("model info " + shell_quote(config));
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  for (const char* line :
+       {"parameters      34.35 B", "16 global layers          16.00 GiB  (64.0 KiB per token",
+        "48 sliding layers          0.75 GiB  (capped at the 4096-token window)",
+        "memory plan for one sequence of 262144 tokens, BF16"}) {
+    EXPECT_NE(text.output.find(line), std::string::npos) << line << "\n" << text.output;
+  }
+  const CommandResult json =
+      exadoc("model info " + shell_quote(config) + " --json --context 8192 --dtype fp16");
+  ASSERT_EQ(json.exit_code, 0);
+  const auto report = nlohmann::json::parse(json.output);
+  EXPECT_EQ(report["parameters"]["total"], 34'350'097'664ull);
+  EXPECT_EQ(report["memory_plan"]["kv_global_bytes"], 64ull * 1024 * 8192)
+      << "64 KiB per token in fp16 as in bf16";
+  EXPECT_EQ(report["memory_plan"]["dtype"], "F16");
+}
+
+TEST(Cli, ModelInfoReadsTheFixtureCheckpoint) {
+  const CommandResult result =
+      exadoc("model info " +
+             shell_quote(exadoc::testing::source_dir() / "tests/fixtures/exaone45-tiny-bf16") + " --json");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto report = nlohmann::json::parse(result.output);
+  EXPECT_EQ(report["checkpoint"]["tensors"], 101);
+  EXPECT_EQ(report["text"]["sliding_layers"], 3);
+  EXPECT_EQ(report["memory_plan"]["context_tokens"], 512);
+  const CommandResult missing = exadoc("model info " + shell_quote(data_dir() / "formats"), true);
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_NE(missing.output.find("config.json: cannot open the file (is this a model folder?)"),
+            std::string::npos)
+      << missing.output;
+}
+
 TEST(Cli, DoctorReportsLibrariesAndLanguages) {
   const CommandResult text = exadoc("doctor");
   EXPECT_EQ(text.exit_code, 0);
