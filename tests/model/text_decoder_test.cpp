@@ -124,6 +124,39 @@ TEST_F(TinyModel, GreedyContinuationsMatchTransformers) {
   }
 }
 
+TEST_F(TinyModel, GenerationStopsAtAStopToken) {
+  const auto reference = read_json(fixture("exaone45-tiny/reference/greedy.json"));
+  const auto prompt = reference["prompt_ids"].get<std::vector<int32_t>>();
+  const auto expected = reference["generated_ids"].get<std::vector<int32_t>>();
+  GenerationOptions options;
+  options.max_new_tokens = 32;
+  // The first token that does not occur earlier in the continuation, so the stop can only fire there.
+  size_t stop_at = 1;
+  while (std::find(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(stop_at),
+                   expected[stop_at]) != expected.begin() + static_cast<std::ptrdiff_t>(stop_at)) {
+    ++stop_at;
+  }
+  options.stop_ids = {expected[stop_at]};
+  const std::vector<int32_t> generated = generate(*decoder_, prompt, options);
+  EXPECT_EQ(generated, std::vector<int32_t>(expected.begin(),
+                                            expected.begin() + static_cast<std::ptrdiff_t>(stop_at) + 1));
+}
+
+TEST_F(TinyModel, SampledDecodingIsReproducibleFromItsSeed) {
+  const auto prompt =
+      read_json(fixture("exaone45-tiny/reference/greedy.json"))["prompt_ids"].get<std::vector<int32_t>>();
+  GenerationOptions options;
+  options.max_new_tokens = 24;
+  options.sampling = {0.6f, 0.95f, 20, 1.5f};  // the OCR settings of the spec (§7.3)
+  options.seed = 11;
+  const std::vector<int32_t> first = generate(*decoder_, prompt, options);
+  EXPECT_EQ(generate(*decoder_, prompt, options), first);
+  options.seed = 12;
+  const std::vector<int32_t> other = generate(*decoder_, prompt, options);
+  EXPECT_NE(other, first) << "a different seed takes a different path";
+  EXPECT_EQ(first.size(), 24u);
+}
+
 TEST_F(TinyModel, IncrementalDecodingEqualsFullRecomputation) {
   const Reference reference = load_reference("text.safetensors");
   const std::vector<float> one_by_one = logits_in_chunks(reference.input_ids, 1);
