@@ -65,11 +65,12 @@ DType parse_dtype(const nlohmann::json& value, const std::string& name, const st
   if (text == "F32") return DType::kF32;
   if (text == "BF16") return DType::kBF16;
   if (text == "F16") return DType::kF16;
-  // Integer tensors appear in reference outputs (token ids); the decoder refuses them as weights.
+  // Integer tensors appear in reference outputs (token ids, images); the decoder refuses them as weights.
   if (text == "I32") return DType::kI32;
   if (text == "I64") return DType::kI64;
-  throw ModelFormatError(
-      file, quoted(name) + ": unsupported dtype '" + text + "' (exadoc reads F32, BF16, F16, I32 and I64)");
+  if (text == "U8") return DType::kU8;
+  throw ModelFormatError(file, quoted(name) + ": unsupported dtype '" + text +
+                                   "' (exadoc reads F32, BF16, F16, I32, I64 and U8)");
 }
 
 Shape parse_shape(const nlohmann::json& value, const std::string& name, const std::filesystem::path& file) {

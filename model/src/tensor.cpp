@@ -15,6 +15,8 @@ size_t dtype_size(DType dtype) {
       return 2;
     case DType::kI64:
       return 8;
+    case DType::kU8:
+      return 1;
   }
   return 0;
 }
@@ -31,6 +33,8 @@ std::string_view dtype_name(DType dtype) {
       return "I32";
     case DType::kI64:
       return "I64";
+    case DType::kU8:
+      return "U8";
   }
   return "?";
 }
@@ -153,6 +157,7 @@ void to_f32(const void* source, DType dtype, float* destination, size_t count) {
     }
     case DType::kI32:
     case DType::kI64:
+    case DType::kU8:
       break;
   }
   throw InternalError("to_f32 on a non-floating tensor");

@@ -142,8 +142,8 @@ Tensor TextDecoder::forward(std::span<const int32_t> ids, KvCache& cache, bool a
     b.rms_norm(q_heads, layer.q_norm, eps, q_heads);  // per head, before RoPE
     b.rms_norm(k_heads, layer.k_norm, eps, k_heads);
     if (sliding) {  // global layers use no position encoding at all (NoPE)
-      b.rope(q, positions, inv_freq_);
-      b.rope(k, positions, inv_freq_);
+      b.rope_1d(q, positions, inv_freq_);
+      b.rope_1d(k, positions, inv_freq_);
     }
     const auto layer_index = static_cast<int>(index);
     b.attention(q, k, v, positions, cache.view(layer_index), {scale, sliding ? c.sliding_window : 0},

@@ -46,7 +46,7 @@ TEST(CpuBackend, RopeRotatesHalvesByPositionTimesFrequency) {
   Tensor x = make({1, 1, 4}, {1, 2, 3, 4});
   const std::vector<float> inv_freq{0.5f, 0.25f};
   const int32_t position[] = {3};
-  backend->rope(x, position, inv_freq);
+  backend->rope_1d(x, position, inv_freq);
   const double a0 = 1.5, a1 = 0.75;  // angles
   const float* v = x.data_as<float>();
   EXPECT_NEAR(v[0], 1 * std::cos(a0) - 3 * std::sin(a0), 1e-6);
@@ -99,6 +99,70 @@ TEST(CpuBackend, SlidingWindowIncludesTheTokenItself) {
   EXPECT_FLOAT_EQ(out.data_as<float>()[1], (0 + 1) / 2.0f);
   backend->attention(q, k, v, positions, KvView{}, {1.0f, 0}, out);
   EXPECT_FLOAT_EQ(out.data_as<float>()[5], 15 / 6.0f) << "window 0 is plain causal";
+}
+
+TEST(CpuBackend, Rope2dTurnsTheFirstQuarterByRowAndTheSecondByColumn) {
+  const auto backend = make_cpu_backend(1);
+  Tensor x = make({1, 1, 8}, {1, 2, 3, 4, 5, 6, 7, 8});
+  const std::vector<float> inv_freq{1.0f, 0.1f};  // head_dim/4 = 2
+  const int32_t row[] = {2};
+  const int32_t column[] = {5};
+  backend->rope_2d(x, row, column, inv_freq);
+  const float* v = x.data_as<float>();
+  // Pairs (i, i+4): i = 0, 1 use the row (angles 2, 0.2); i = 2, 3 use the column (angles 5, 0.5).
+  const double angles[] = {2.0, 0.2, 5.0, 0.5};
+  const double original[] = {1, 2, 3, 4, 5, 6, 7, 8};
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_NEAR(v[i], original[i] * std::cos(angles[i]) - original[i + 4] * std::sin(angles[i]), 1e-5) << i;
+    EXPECT_NEAR(v[i + 4], original[i + 4] * std::cos(angles[i]) + original[i] * std::sin(angles[i]), 1e-5)
+        << i;
+  }
+}
+
+TEST(CpuBackend, GeluIsTheExactErfForm) {
+  const auto backend = make_cpu_backend(1);
+  Tensor x = make({4}, {-2.0f, 0.0f, 0.5f, 3.0f});
+  backend->gelu(x);
+  for (const auto& [index, input] :
+       std::vector<std::pair<int, double>>{{0, -2.0}, {1, 0.0}, {2, 0.5}, {3, 3.0}}) {
+    EXPECT_NEAR(x.data_as<float>()[index], 0.5 * input * (1 + std::erf(input / std::sqrt(2.0))), 1e-6);
+  }
+  EXPECT_NEAR(x.data_as<float>()[2], 0.345731, 1e-6) << "not the tanh approximation (0.345714)";
+}
+
+// Segments [0, 2) and [2, 5): equal scores, so each output is the mean of its own segment's values.
+TEST(CpuBackend, SegmentAttentionNeverCrossesABoundary) {
+  const auto backend = make_cpu_backend(2);
+  const Tensor q = make({5, 2, 1}, std::vector<float>(10, 0.0f));
+  const Tensor k = make({5, 1, 1}, std::vector<float>(5, 0.0f));
+  const Tensor v = make({5, 1, 1}, {1, 3, 10, 20, 30});
+  Tensor out = Tensor::zeros_cpu(DType::kF32, {5, 2, 1});
+  const int32_t boundaries[] = {0, 2, 5};
+  backend->attention_segments(q, k, v, boundaries, 1.0f, out);
+  const float* o = out.data_as<float>();
+  for (int head = 0; head < 2; ++head) {
+    EXPECT_FLOAT_EQ(o[0 * 2 + head], 2.0f);
+    EXPECT_FLOAT_EQ(o[1 * 2 + head], 2.0f) << "bidirectional: the first row sees the second";
+    EXPECT_FLOAT_EQ(o[4 * 2 + head], 20.0f);
+  }
+}
+
+TEST(CpuBackend, GatherAndScatterRowsAreInverse) {
+  const auto backend = make_cpu_backend(1);
+  const Tensor source = make({4, 2}, {0, 1, 10, 11, 20, 21, 30, 31});
+  const std::vector<int32_t> order{2, 0, 3, 1};
+  Tensor gathered = Tensor::zeros_cpu(DType::kF32, {4, 2});
+  backend->gather_rows(source, order, gathered);
+  EXPECT_EQ(std::vector<float>(gathered.data_as<float>(), gathered.data_as<float>() + 8),
+            (std::vector<float>{20, 21, 0, 1, 30, 31, 10, 11}));
+  Tensor restored = Tensor::zeros_cpu(DType::kF32, {4, 2});
+  backend->scatter_rows(gathered, order, restored);
+  EXPECT_EQ(std::vector<float>(restored.data_as<float>(), restored.data_as<float>() + 8),
+            std::vector<float>(source.data_as<float>(), source.data_as<float>() + 8));
+  Tensor y = make({2, 2}, {1, 2, 3, 4});
+  backend->add_bias(y, make({2}, {0.5f, -1.0f}));
+  EXPECT_EQ(std::vector<float>(y.data_as<float>(), y.data_as<float>() + 4),
+            (std::vector<float>{1.5f, 1, 3.5f, 3}));
 }
 
 TEST(CpuBackend, SamplingRules) {

@@ -81,7 +81,7 @@ TEST(Safetensors, ShapeTimesDtypeDiffersFromTheByteRange) {
 TEST(Safetensors, UnsupportedDtype) {
   expect_parse_error(safetensors_bytes(R"({"w": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]}})",
                                        std::string(8, '\0')),
-                     "tensor 'w': unsupported dtype 'F64' (exadoc reads F32, BF16, F16, I32 and I64)");
+                     "tensor 'w': unsupported dtype 'F64' (exadoc reads F32, BF16, F16, I32, I64 and U8)");
 }
 
 TEST(Safetensors, EntryWithoutOffsets) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <numbers>
 #include <numeric>
 #include <thread>
 #include <vector>
@@ -90,14 +91,135 @@ class CpuBackend final : public Backend {
     });
   }
 
-  void rope(Tensor& x, std::span<const int32_t> positions, std::span<const float> inv_freq) override {
+  void add_bias(Tensor& y, const Tensor& bias) override {
+    const int64_t width = last_dim(y);
+    require(bias.elements() == width, "add_bias: the bias does not match the row width");
+    std::vector<float> values(static_cast<size_t>(width));
+    to_f32(bias.data(), bias.dtype(), values.data(), values.size());
+    float* data = y.data_as<float>();
+    const int64_t rows = y.elements() / width;
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t i = 0; i < width; ++i) data[r * width + i] += values[static_cast<size_t>(i)];
+    }
+  }
+
+  void rope_2d(Tensor& x, std::span<const int32_t> rows, std::span<const int32_t> columns,
+               std::span<const float> inv_freq) override {
+    const Shape& shape = x.shape();
+    require(shape.rank == 3 && shape[0] == static_cast<int64_t>(rows.size()) && rows.size() == columns.size(),
+            "rope_2d needs x[T, heads, d] and a row and column per token");
+    const int64_t heads = shape[1];
+    const int64_t dim = shape[2];
+    const int64_t half = dim / 2;
+    const int64_t quarter = dim / 4;
+    require(static_cast<int64_t>(inv_freq.size()) == quarter, "rope_2d needs head_dim/4 frequencies");
+    float* data = x.data_as<float>();
+    pool_.parallel_for(shape[0], 16, [&](int64_t first, int64_t last) {
+      std::vector<float> cos_table(static_cast<size_t>(half)), sin_table(static_cast<size_t>(half));
+      for (int64_t t = first; t < last; ++t) {
+        for (int64_t i = 0; i < half; ++i) {
+          const int32_t position =
+              i < quarter ? rows[static_cast<size_t>(t)] : columns[static_cast<size_t>(t)];
+          const float angle = static_cast<float>(position) * inv_freq[static_cast<size_t>(i % quarter)];
+          cos_table[static_cast<size_t>(i)] = std::cos(angle);
+          sin_table[static_cast<size_t>(i)] = std::sin(angle);
+        }
+        for (int64_t h = 0; h < heads; ++h)
+          rotate_half(data + (t * heads + h) * dim, half, cos_table, sin_table);
+      }
+    });
+  }
+
+  void gelu(Tensor& x) override {
+    float* data = x.data_as<float>();
+    pool_.parallel_for(x.elements(), 4096, [&](int64_t first, int64_t last) {
+      for (int64_t i = first; i < last; ++i)
+        data[i] = 0.5f * data[i] * (1.0f + std::erf(data[i] / std::numbers::sqrt2_v<float>));
+    });
+  }
+
+  void attention_segments(const Tensor& q, const Tensor& k, const Tensor& v,
+                          std::span<const int32_t> boundaries, float scale, Tensor& out) override {
+    const int64_t tokens = q.dim(0);
+    const int64_t q_heads = q.dim(1);
+    const int64_t dim = q.dim(2);
+    const int64_t kv_heads = k.dim(1);
+    const int64_t group = q_heads / kv_heads;
+    require(boundaries.size() >= 2 && boundaries.front() == 0 && boundaries.back() == tokens,
+            "attention_segments: boundaries must run from 0 to the token count");
+    std::vector<int32_t> segment_of(static_cast<size_t>(tokens));
+    for (size_t s = 0; s + 1 < boundaries.size(); ++s) {
+      for (int32_t t = boundaries[s]; t < boundaries[s + 1]; ++t)
+        segment_of[static_cast<size_t>(t)] = static_cast<int32_t>(s);
+    }
+    const float* qd = q.data_as<float>();
+    const float* kd = k.data_as<float>();
+    const float* vd = v.data_as<float>();
+    float* od = out.data_as<float>();
+    pool_.parallel_for(tokens * q_heads, 4, [&](int64_t first, int64_t last) {
+      std::vector<float> scores;
+      for (int64_t item = first; item < last; ++item) {
+        const int64_t t = item / q_heads;
+        const int64_t h = item % q_heads;
+        const int64_t g = h / group;
+        const int32_t segment = segment_of[static_cast<size_t>(t)];
+        const int64_t begin = boundaries[static_cast<size_t>(segment)];
+        const int64_t end = boundaries[static_cast<size_t>(segment) + 1];
+        scores.assign(static_cast<size_t>(end - begin), 0.0f);
+        const float* query = qd + (t * q_heads + h) * dim;
+        for (int64_t j = begin; j < end; ++j) {
+          const float* key = kd + (j * kv_heads + g) * dim;
+          float dot = 0.0f;
+          for (int64_t i = 0; i < dim; ++i) dot += query[i] * key[i];
+          scores[static_cast<size_t>(j - begin)] = dot * scale;
+        }
+        softmax_row(scores.data(), end - begin);
+        float* result = od + (t * q_heads + h) * dim;
+        std::fill(result, result + dim, 0.0f);
+        for (int64_t j = begin; j < end; ++j) {
+          const float* value = vd + (j * kv_heads + g) * dim;
+          const float p = scores[static_cast<size_t>(j - begin)];
+          for (int64_t i = 0; i < dim; ++i) result[i] += p * value[i];
+        }
+      }
+    });
+  }
+
+  void gather_rows(const Tensor& source, std::span<const int32_t> rows, Tensor& destination) override {
+    const size_t row_bytes = source.bytes() / static_cast<size_t>(source.dim(0));
+    require(destination.dtype() == source.dtype() &&
+                destination.dim(0) == static_cast<int64_t>(rows.size()) &&
+                destination.bytes() == rows.size() * row_bytes,
+            "gather_rows shapes do not match");
+    const auto* from = static_cast<const std::byte*>(source.data());
+    auto* to = static_cast<std::byte*>(destination.data());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      require(rows[i] >= 0 && rows[i] < source.dim(0), "gather_rows: row out of range");
+      std::memcpy(to + i * row_bytes, from + static_cast<size_t>(rows[i]) * row_bytes, row_bytes);
+    }
+  }
+
+  void scatter_rows(const Tensor& source, std::span<const int32_t> rows, Tensor& destination) override {
+    const size_t row_bytes = destination.bytes() / static_cast<size_t>(destination.dim(0));
+    require(destination.dtype() == source.dtype() && source.dim(0) == static_cast<int64_t>(rows.size()) &&
+                source.bytes() == rows.size() * row_bytes,
+            "scatter_rows shapes do not match");
+    const auto* from = static_cast<const std::byte*>(source.data());
+    auto* to = static_cast<std::byte*>(destination.data());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      require(rows[i] >= 0 && rows[i] < destination.dim(0), "scatter_rows: row out of range");
+      std::memcpy(to + static_cast<size_t>(rows[i]) * row_bytes, from + i * row_bytes, row_bytes);
+    }
+  }
+
+  void rope_1d(Tensor& x, std::span<const int32_t> positions, std::span<const float> inv_freq) override {
     const Shape& shape = x.shape();
     require(shape.rank == 3 && shape[0] == static_cast<int64_t>(positions.size()),
             "rope needs x[T, heads, d]");
     const int64_t heads = shape[1];
     const int64_t dim = shape[2];
     const int64_t half = dim / 2;
-    require(static_cast<int64_t>(inv_freq.size()) == half, "rope needs head_dim/2 frequencies");
+    require(static_cast<int64_t>(inv_freq.size()) == half, "rope_1d needs head_dim/2 frequencies");
     float* data = x.data_as<float>();
     pool_.parallel_for(shape[0], 4, [&](int64_t first, int64_t last) {
       std::vector<float> cos_table(static_cast<size_t>(half)), sin_table(static_cast<size_t>(half));
@@ -109,17 +231,8 @@ class CpuBackend final : public Backend {
           cos_table[static_cast<size_t>(i)] = std::cos(angle);
           sin_table[static_cast<size_t>(i)] = std::sin(angle);
         }
-        for (int64_t h = 0; h < heads; ++h) {
-          float* v = data + (t * heads + h) * dim;
-          for (int64_t i = 0; i < half; ++i) {
-            const float a = v[i];
-            const float b = v[i + half];
-            const float c = cos_table[static_cast<size_t>(i)];
-            const float s = sin_table[static_cast<size_t>(i)];
-            v[i] = a * c - b * s;
-            v[i + half] = b * c + a * s;
-          }
-        }
+        for (int64_t h = 0; h < heads; ++h)
+          rotate_half(data + (t * heads + h) * dim, half, cos_table, sin_table);
       }
     });
   }
@@ -279,6 +392,19 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  // x' = x ⊙ cos + rotate_half(x) ⊙ sin over one head: pairs (i, i + half).
+  static void rotate_half(float* v, int64_t half, const std::vector<float>& cos_table,
+                          const std::vector<float>& sin_table) {
+    for (int64_t i = 0; i < half; ++i) {
+      const float a = v[i];
+      const float b = v[i + half];
+      const float c = cos_table[static_cast<size_t>(i)];
+      const float s = sin_table[static_cast<size_t>(i)];
+      v[i] = a * c - b * s;
+      v[i + half] = b * c + a * s;
+    }
+  }
+
   static void softmax_row(float* row, int64_t width) {
     if (width == 0) return;
     const float maximum = *std::max_element(row, row + width);

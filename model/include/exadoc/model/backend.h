@@ -68,14 +68,23 @@ class Backend {
 
   // y[T, out] = x[T, in] · weight[out, in]ᵀ
   virtual void matmul(const Tensor& x, const Tensor& weight, Tensor& y) = 0;
+  // y[t, :] += bias (bias F32/BF16/F16 of the row width).
+  virtual void add_bias(Tensor& y, const Tensor& bias) = 0;
   // RMSNorm over the last dimension, eps inside the root, statistics in fp32; then times weight[d]. x may be
   // y.
   virtual void rms_norm(const Tensor& x, const Tensor& weight, float eps, Tensor& y) = 0;
   // Rotate-half (NeoX) RoPE in place on x[T, heads, head_dim]: pairs (i, i + head_dim/2) rotate by
   // positions[t] · inv_freq[i]; inv_freq has head_dim/2 entries.
-  virtual void rope(Tensor& x, std::span<const int32_t> positions, std::span<const float> inv_freq) = 0;
+  virtual void rope_1d(Tensor& x, std::span<const int32_t> positions, std::span<const float> inv_freq) = 0;
+  // The vision tower's 2D RoPE, in place on x[T, heads, head_dim], rotate-half: pair (i, i + head_dim/2)
+  // turns by rows[t] · inv_freq[i] for i < head_dim/4 and by columns[t] · inv_freq[i - head_dim/4] above;
+  // inv_freq has head_dim/4 entries. Angles, cos and sin in fp32.
+  virtual void rope_2d(Tensor& x, std::span<const int32_t> rows, std::span<const int32_t> columns,
+                       std::span<const float> inv_freq) = 0;
   // out = silu(gate) ⊙ up
   virtual void swiglu(const Tensor& gate, const Tensor& up, Tensor& out) = 0;
+  // x = GELU(x), the exact (erf) form, in place.
+  virtual void gelu(Tensor& x) = 0;
   // accumulator += x
   virtual void add(const Tensor& x, Tensor& accumulator) = 0;
   // Softmax over the last dimension, in place, in fp32.
@@ -88,6 +97,15 @@ class Backend {
   virtual void attention(const Tensor& q, const Tensor& k, const Tensor& v,
                          std::span<const int32_t> positions, const KvView& past,
                          const AttentionParams& params, Tensor& out) = 0;
+  // Bidirectional attention inside segments [boundaries[i], boundaries[i+1]) of the rows of q[T, Hq, d], k
+  // and v [T, Hkv, d] (GQA as above); nothing crosses a boundary (the vision tower's windows, frames and
+  // images).
+  virtual void attention_segments(const Tensor& q, const Tensor& k, const Tensor& v,
+                                  std::span<const int32_t> boundaries, float scale, Tensor& out) = 0;
+  // destination[i] = source[rows[i]] for each i (rows of the outermost axis).
+  virtual void gather_rows(const Tensor& source, std::span<const int32_t> rows, Tensor& destination) = 0;
+  // destination[rows[i]] = source[i] for each i.
+  virtual void scatter_rows(const Tensor& source, std::span<const int32_t> rows, Tensor& destination) = 0;
   // destination.rows(first_row, source.dim(0)) = source (same dtype and row size).
   virtual void copy_rows(const Tensor& source, Tensor& destination, int64_t first_row) = 0;
   // Picks the next token from logits[V] (fp32). `generated` holds the tokens generated so far.

@@ -17,14 +17,15 @@
 
 namespace exadoc::model {
 
-enum class DType { kF32, kBF16, kF16, kI32, kI64 };
+enum class DType { kF32, kBF16, kF16, kI32, kI64, kU8 };
 
 inline bool is_floating(DType dtype) {
   return dtype == DType::kF32 || dtype == DType::kBF16 || dtype == DType::kF16;
 }
 
 size_t dtype_size(DType dtype);
-std::string_view dtype_name(DType dtype);  // "F32", "BF16", "F16", "I32", "I64", as safetensors names them
+std::string_view dtype_name(
+    DType dtype);  // "F32", "BF16", "F16", "I32", "I64", "U8", as safetensors names them
 
 enum class Device { kCpu, kCuda };
 
