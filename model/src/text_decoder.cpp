@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <regex>
@@ -109,7 +110,8 @@ TextDecoder::TextDecoder(const ModelConfig& config, const Checkpoint& checkpoint
 }
 
 Tensor TextDecoder::forward(std::span<const int32_t> ids, KvCache& cache, bool all_logits,
-                            const HiddenStateObserver& observer) const {
+                            const HiddenStateObserver& observer, const InjectedEmbeddings* injected,
+                            int64_t first_injected_row) const {
   const TextConfig& c = config_;
   const auto tokens = static_cast<int64_t>(ids.size());
   if (tokens == 0) throw InternalError("forward on an empty chunk");
@@ -130,6 +132,21 @@ Tensor TextDecoder::forward(std::span<const int32_t> ids, KvCache& cache, bool a
   Tensor up = b.allocate(DType::kF32, {tokens, c.intermediate_size});
 
   b.embedding(embed_tokens_, ids, hidden);
+  if (injected != nullptr) {
+    std::vector<int32_t> targets;
+    for (int64_t t = 0; t < tokens; ++t) {
+      if (ids[static_cast<size_t>(t)] == injected->token_id) targets.push_back(static_cast<int32_t>(t));
+    }
+    if (!targets.empty()) {
+      const auto count = static_cast<int64_t>(targets.size());
+      if (first_injected_row + count > injected->rows.dim(0)) {
+        throw Error("the prompt has more image tokens than image embeddings (" +
+                    std::to_string(injected->rows.dim(0)) +
+                    "); expand the placeholders with expand_image_placeholders");
+      }
+      b.scatter_rows(injected->rows.rows(first_injected_row, count), targets, hidden);
+    }
+  }
   if (observer) observer(0, hidden);
   for (size_t index = 0; index < layers_.size(); ++index) {
     const Layer& layer = layers_[index];
@@ -171,15 +188,22 @@ Tensor TextDecoder::forward(std::span<const int32_t> ids, KvCache& cache, bool a
 }
 
 std::vector<int32_t> generate(const TextDecoder& decoder, std::span<const int32_t> prompt,
-                              const GenerationOptions& options,
-                              const std::function<bool(int32_t)>& on_token) {
+                              const GenerationOptions& options, const std::function<bool(int32_t)>& on_token,
+                              const InjectedEmbeddings* images) {
   if (prompt.empty()) throw Error("generation needs a prompt of at least one token");
   KvCache cache(decoder.config(), decoder.backend(),
                 static_cast<int>(prompt.size()) + options.max_new_tokens);
   const size_t chunk = static_cast<size_t>(std::max(1, options.prefill_chunk));
   Tensor logits;
+  int64_t injected_rows = 0;  // image embeddings taken by earlier chunks
   for (size_t first = 0; first < prompt.size(); first += chunk) {
-    logits = decoder.forward(prompt.subspan(first, std::min(chunk, prompt.size() - first)), cache, false);
+    const auto piece = prompt.subspan(first, std::min(chunk, prompt.size() - first));
+    logits = decoder.forward(piece, cache, false, {}, images, injected_rows);
+    if (images != nullptr) injected_rows += std::count(piece.begin(), piece.end(), images->token_id);
+  }
+  if (images != nullptr && injected_rows != images->rows.dim(0)) {
+    throw Error("the prompt has " + std::to_string(injected_rows) + " image tokens for " +
+                std::to_string(images->rows.dim(0)) + " image embeddings");
   }
   std::mt19937_64 rng(options.seed);
   std::vector<int32_t> generated;

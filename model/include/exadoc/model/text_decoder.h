@@ -24,6 +24,13 @@ std::vector<float> rope_inverse_frequencies(const RopeConfig& rope, int head_dim
 // num_layers + 1 after the final norm.
 using HiddenStateObserver = std::function<void(int index, const Tensor& hidden)>;
 
+// Embeddings that replace those of a placeholder token (§5): the k-th occurrence of token_id in a sequence
+// takes row k of `rows` [count, hidden] (the vision tower's output, images concatenated in order).
+struct InjectedEmbeddings {
+  Tensor rows;
+  int32_t token_id = 0;
+};
+
 class TextDecoder {
  public:
   // Takes views of the weights (no copy). Validates every tensor's presence and shape against the config, and
@@ -35,8 +42,11 @@ class TextDecoder {
 
   // Runs `ids` at positions cache.length() … through every layer, stores their keys/values in the cache and
   // advances it. Returns logits [T, vocab] for every token when all_logits, else [1, vocab] for the last.
+  // With `injected`, placeholder tokens take its rows, starting at row `first_injected_row` (the number of
+  // placeholders in earlier chunks of the same sequence). Throws exadoc::Error when the rows run out.
   Tensor forward(std::span<const int32_t> ids, KvCache& cache, bool all_logits,
-                 const HiddenStateObserver& observer = {}) const;
+                 const HiddenStateObserver& observer = {}, const InjectedEmbeddings* injected = nullptr,
+                 int64_t first_injected_row = 0) const;
 
  private:
   struct Layer {
@@ -66,9 +76,11 @@ struct GenerationOptions {
 };
 
 // Prefills the prompt in chunks, then decodes token by token with the cache. Returns the generated ids.
-// on_token, when set, sees each generated id as it is produced and may return false to stop.
+// on_token, when set, sees each generated id as it is produced and may return false to stop. With `images`,
+// the prompt's placeholder tokens (already expanded, one per image token) take the image embeddings.
 std::vector<int32_t> generate(const TextDecoder& decoder, std::span<const int32_t> prompt,
                               const GenerationOptions& options,
-                              const std::function<bool(int32_t)>& on_token = {});
+                              const std::function<bool(int32_t)>& on_token = {},
+                              const InjectedEmbeddings* images = nullptr);
 
 }  // namespace exadoc::model
