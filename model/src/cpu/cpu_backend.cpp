@@ -61,12 +61,7 @@ class CpuBackend final : public Backend {
         } else {
           to_f32(w_bytes + static_cast<size_t>(o) * row_bytes, weight.dtype(), row.data(), row.size());
         }
-        for (int64_t t = 0; t < tokens; ++t) {
-          const float* xt = x_data + t * in;
-          float sum = 0.0f;
-          for (int64_t i = 0; i < in; ++i) sum += xt[i] * w[i];
-          y_data[t * out + o] = sum;
-        }
+        for (int64_t t = 0; t < tokens; ++t) y_data[t * out + o] = dot(x_data + t * in, w, in);
       }
     });
   }
@@ -92,8 +87,10 @@ class CpuBackend final : public Backend {
   }
 
   void add_bias(Tensor& y, const Tensor& bias) override {
-    const int64_t width = last_dim(y);
-    require(bias.elements() == width, "add_bias: the bias does not match the row width");
+    // A row is everything after the outermost axis: [T, heads, head_dim] takes a bias of heads · head_dim.
+    const int64_t width = bias.elements();
+    require(width > 0 && y.elements() == y.dim(0) * width, "add_bias: the bias does not match the row width");
+
     std::vector<float> values(static_cast<size_t>(width));
     to_f32(bias.data(), bias.dtype(), values.data(), values.size());
     float* data = y.data_as<float>();
@@ -169,9 +166,7 @@ class CpuBackend final : public Backend {
         const float* query = qd + (t * q_heads + h) * dim;
         for (int64_t j = begin; j < end; ++j) {
           const float* key = kd + (j * kv_heads + g) * dim;
-          float dot = 0.0f;
-          for (int64_t i = 0; i < dim; ++i) dot += query[i] * key[i];
-          scores[static_cast<size_t>(j - begin)] = dot * scale;
+          scores[static_cast<size_t>(j - begin)] = dot(query, key, dim) * scale;
         }
         softmax_row(scores.data(), end - begin);
         float* result = od + (t * q_heads + h) * dim;
@@ -311,9 +306,7 @@ class CpuBackend final : public Backend {
         const float* query = qd + (t * q_heads + h) * dim;
         size_t count = 0;
         auto consider = [&](const float* key, const float* value) {
-          float dot = 0.0f;
-          for (int64_t i = 0; i < dim; ++i) dot += query[i] * key[i];
-          scores[count] = dot * params.scale;
+          scores[count] = dot(query, key, dim) * params.scale;
           value_rows[count++] = value;
         };
         for (int64_t s = 0; s < slots; ++s) {
@@ -392,7 +385,22 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  // Eight independent partial sums: the compiler may vectorise them without -ffast-math, and the result is
+  // still an fp32 dot product (only the order of additions differs from a single running sum).
+  static float dot(const float* a, const float* b, int64_t count) {
+    float lanes[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+      for (int lane = 0; lane < 8; ++lane) lanes[lane] += a[i + lane] * b[i + lane];
+    }
+    float sum =
+        ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+    for (; i < count; ++i) sum += a[i] * b[i];
+    return sum;
+  }
+
   // x' = x ⊙ cos + rotate_half(x) ⊙ sin over one head: pairs (i, i + half).
+
   static void rotate_half(float* v, int64_t half, const std::vector<float>& cos_table,
                           const std::vector<float>& sin_table) {
     for (int64_t i = 0; i < half; ++i) {

@@ -68,7 +68,9 @@ class Backend {
 
   // y[T, out] = x[T, in] · weight[out, in]ᵀ
   virtual void matmul(const Tensor& x, const Tensor& weight, Tensor& y) = 0;
-  // y[t, :] += bias (bias F32/BF16/F16 of the row width).
+  // y[t, ...] += bias for each t of the outermost axis (bias F32/BF16/F16 with one value per element of a
+  // row).
+
   virtual void add_bias(Tensor& y, const Tensor& bias) = 0;
   // RMSNorm over the last dimension, eps inside the root, statistics in fp32; then times weight[d]. x may be
   // y.
