@@ -4,8 +4,9 @@
     tools/reference/.venv/bin/python tools/reference/check_fixtures.py
 
 Loads tests/fixtures/exaone45-tiny{,-bf16} with transformers, recomputes the text forward, the bf16
-forward and both greedy continuations, re-encodes every tokens.json case, and compares with what is
-stored. Exits non-zero on any mismatch. Does not write anything.
+forward and both greedy continuations, re-encodes every tokens.json case, re-runs the image processor on
+the PNGs, recomputes the image features, the multimodal forwards and greedy continuations, and compares
+with what is stored. Exits non-zero on any mismatch. Does not write anything.
 """
 
 from __future__ import annotations
@@ -26,6 +27,47 @@ from transformers import AutoTokenizer, Exaone4_5_ForConditionalGeneration  # no
 
 FIX = Path(__file__).resolve().parent.parent.parent / "tests" / "fixtures"
 M32, MBF, REF = FIX / "exaone45-tiny", FIX / "exaone45-tiny-bf16", FIX / "exaone45-tiny" / "reference"
+
+
+def check_vision(model) -> bool:
+    """Re-run the image processor on the PNGs and the model on the stored pixel_values; compare."""
+    import numpy as np
+    from PIL import Image
+    from transformers import AutoImageProcessor
+
+    ok = True
+    proc = AutoImageProcessor.from_pretrained(str(M32))
+    v = load_file(str(REF / "vision.safetensors"))
+    names = sorted(p.stem for p in (REF / "images").glob("*.png"))
+    bad_pix = 0
+    dfeat = 0.0
+    for k, name in enumerate(names):
+        img = Image.open(REF / "images" / f"{name}.png").convert("RGB")
+        bad_pix += not np.array_equal(np.asarray(img), v[f"image.{k}"].numpy())
+        bf = proc(images=[img], return_tensors="pt")
+        bad_pix += not torch.equal(bf["image_grid_thw"][0], v[f"grid_thw.{k}"])
+        if f"pixel_values.{k}" in v:
+            bad_pix += not torch.equal(bf["pixel_values"], v[f"pixel_values.{k}"])
+        with torch.no_grad():
+            feat = model.model.get_image_features(bf["pixel_values"], bf["image_grid_thw"]).pooler_output[0]
+        dfeat = max(dfeat, (feat - v[f"image_features.{k}"]).abs().max().item())
+    print(f"vision: {len(names)} images, {bad_pix} pixel/grid/pixel_values mismatches, image_features max|d|={dfeat:.3e}")
+    ok &= bad_pix == 0 and len(names) > 0 and dfeat <= 1e-5
+
+    mm = load_file(str(REF / "multimodal.safetensors"))
+    for pname, e in json.loads((REF / "multimodal.json").read_text()).items():
+        pv = torch.cat([proc(images=[Image.open(REF / "images" / f"{names[k]}.png").convert("RGB")], return_tensors="pt")["pixel_values"] for k in e["images"]])
+        grid = torch.stack([v[f"grid_thw.{k}"] for k in e["images"]])
+        ids = torch.tensor([e["input_ids"]])
+        same_ids = ids[0].tolist() == mm[f"{pname}.input_ids"].tolist()
+        with torch.no_grad():
+            d = (model(input_ids=ids, pixel_values=pv, image_grid_thw=grid, use_cache=False).logits[0] - mm[f"{pname}.logits"]).abs().max().item()
+            o = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), pixel_values=pv, image_grid_thw=grid,
+                               do_sample=False, max_new_tokens=32, min_new_tokens=32, use_cache=True, pad_token_id=0)
+        same = o[0, ids.shape[1]:].tolist() == e["generated_ids"]
+        print(f"multimodal {pname}: logits max|d|={d:.3e}, greedy {'match' if same else 'MISMATCH'}")
+        ok &= same_ids and same and d <= 1e-5
+    return ok
 
 
 def main() -> int:
@@ -74,6 +116,8 @@ def main() -> int:
     d = (lbf - load_file(str(REF / "text_bf16.safetensors"))["logits"]).abs().max().item()
     print(f"bf16 logits max|d|={d:.3e}")
     ok &= d <= 1e-2
+
+    ok &= check_vision(model)
 
     print("OK" if ok else "FAILED")
     return 0 if ok else 1

@@ -47,6 +47,8 @@ x = torch.randn(2, 2) @ torch.randn(2, 2)
 assert x.shape == (2, 2)
 import transformers, tokenizers, safetensors  # noqa: F401
 from transformers import Exaone4_5_ForConditionalGeneration  # noqa: F401
+import torchvision, PIL  # noqa: F401,E401
+from transformers import Qwen2VLImageProcessor  # noqa: F401
 EOF
 }
 
@@ -61,4 +63,4 @@ if ! torch_ok; then
   fi
 fi
 
-"$VENV/bin/python" -c 'import torch, transformers, tokenizers, safetensors, numpy; print("setup.sh: ok: torch", torch.__version__, "transformers", transformers.__version__, "tokenizers", tokenizers.__version__, "safetensors", safetensors.__version__, "numpy", numpy.__version__)'
+"$VENV/bin/python" -c 'import torch, torchvision, PIL, transformers, tokenizers, safetensors, numpy; print("setup.sh: ok: torch", torch.__version__, "torchvision", torchvision.__version__, "pillow", PIL.__version__, "transformers", transformers.__version__, "tokenizers", tokenizers.__version__, "safetensors", safetensors.__version__, "numpy", numpy.__version__)'
