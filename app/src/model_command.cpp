@@ -1,16 +1,27 @@
 // exadoc model info: what a model folder holds and what it needs in memory.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include <exadoc/app/cli.h>
+#include <exadoc/base/log.h>
+#include <exadoc/ingest/input_error.h>
+#include <exadoc/ingest/page_source.h>
+#include <exadoc/model/backend.h>
+#include <exadoc/model/chat_template.h>
 #include <exadoc/model/config.h>
+#include <exadoc/model/image_processor.h>
 #include <exadoc/model/memory_plan.h>
 #include <exadoc/model/model_error.h>
 #include <exadoc/model/safetensors.h>
+#include <exadoc/model/text_decoder.h>
+#include <exadoc/model/tokenizer.h>
+#include <exadoc/model/vision_tower.h>
 
 #include "commands.h"
 
@@ -157,6 +168,96 @@ int run_info(const InfoSettings& settings) {
   return kExitOk;
 }
 
+struct RunSettings {
+  std::string directory;
+  std::vector<std::string> images;
+  std::string prompt;
+  int max_new_tokens = 512;
+  float temperature = 1.0f;
+  float top_p = 0.95f;
+  int top_k = 0;
+  float presence_penalty = 1.5f;
+  bool think = false;
+  uint64_t seed = 0;
+  double dpi = 150;
+  int threads = 0;
+};
+
+// One page of a document or image file as RGB pixels, through ingest (PDFs are rendered at `dpi`).
+model::ProcessedImage load_image(const fs::path& file, double dpi,
+                                 const model::ImageProcessorConfig& processor) {
+  const auto source = ingest::open_page_source(file);
+  ingest::RenderOptions options;
+  options.dpi = dpi;
+  options.text_layer = false;
+  const ingest::PageImage page = source->render(0, options);
+  const std::vector<uint8_t> rgb = page.rgb_pixels();
+  const model::RgbImageView view{rgb.data(), page.width_px(), page.height_px(),
+                                 static_cast<size_t>(page.width_px()) * 3};
+  return model::preprocess_image(view, processor);
+}
+
+int run_model(const RunSettings& settings) {
+  const fs::path directory(settings.directory);
+  const auto started = std::chrono::steady_clock::now();
+  const model::ModelConfig config = model::load_model_config(directory / "config.json");
+  const model::Checkpoint checkpoint = model::Checkpoint::open(directory);
+  const model::Tokenizer tokenizer = model::Tokenizer::from_file(directory / "tokenizer.json");
+  const std::unique_ptr<model::Backend> backend = model::make_cpu_backend(settings.threads);
+  const model::TextDecoder decoder(config, checkpoint, *backend);
+
+  model::ChatMessage user{"user", {}, ""};
+  std::optional<model::InjectedEmbeddings> images;
+  std::vector<int64_t> tokens_per_image;
+  if (!settings.images.empty()) {
+    const model::VisionTower tower(config, checkpoint, *backend);
+    const model::ImageProcessorConfig processor =
+        model::load_image_processor_config(directory / "preprocessor_config.json");
+    std::vector<model::ProcessedImage> processed;
+    std::vector<model::GridThw> grids;
+    int64_t rows = 0;
+    for (const std::string& file : settings.images) {
+      processed.push_back(load_image(file, settings.dpi, processor));
+      grids.push_back(processed.back().grid);
+      tokens_per_image.push_back(tower.tokens_for(processed.back().grid));
+      rows += processed.back().pixel_values.dim(0);
+      user.content.push_back(model::ChatContent::image());
+      EXADOC_LOG_INFO("%s: grid %dx%dx%d patches, %lld image tokens", file.c_str(), grids.back().t,
+                      grids.back().h, grids.back().w, static_cast<long long>(tokens_per_image.back()));
+    }
+    model::Tensor pixels =
+        backend->allocate(model::DType::kF32, {rows, processed.front().pixel_values.dim(1)});
+    int64_t row = 0;
+    for (const model::ProcessedImage& image : processed) {
+      backend->copy_rows(image.pixel_values, pixels, row);
+      row += image.pixel_values.dim(0);
+    }
+    images = model::InjectedEmbeddings{tower.forward(pixels, grids), config.image_token_id};
+  }
+  user.content.push_back(model::ChatContent::text_part(settings.prompt));
+  model::ChatTemplateOptions chat;
+  chat.enable_thinking = settings.think;
+  const std::string prompt_text = model::render_chat(std::span(&user, 1), chat);
+  const std::vector<int32_t> prompt = model::expand_image_placeholders(
+      tokenizer.encode(prompt_text), config.image_token_id, tokens_per_image);
+
+  model::GenerationOptions options;
+  options.max_new_tokens = settings.max_new_tokens;
+  options.sampling = {settings.temperature, settings.top_p, settings.top_k, settings.presence_penalty};
+  options.seed = settings.seed;
+  if (config.text.eos_token_id >= 0) options.stop_ids.push_back(config.text.eos_token_id);
+  const auto prefilled = std::chrono::steady_clock::now();
+  std::vector<int32_t> generated = model::generate(decoder, prompt, options, {}, images ? &*images : nullptr);
+  const auto finished = std::chrono::steady_clock::now();
+  std::printf("%s\n", tokenizer.decode(generated, true).c_str());
+  EXADOC_LOG_INFO(
+      "%zu prompt tokens, %zu generated in %.2f s (%.1f tokens/s); loading and vision took %.2f s",
+      prompt.size(), generated.size(), std::chrono::duration<double>(finished - prefilled).count(),
+      static_cast<double>(generated.size()) / std::chrono::duration<double>(finished - prefilled).count(),
+      std::chrono::duration<double>(prefilled - started).count());
+  return kExitOk;
+}
+
 }  // namespace
 
 CommandAction add_model_command(CLI::App& app) {
@@ -178,7 +279,52 @@ CommandAction add_model_command(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "bf16", "fp16", "fp32"}));
   info->add_flag("--json", settings->json, "Print the report as JSON");
   info->footer("Example:\n  exadoc model info /models/EXAONE-4.5-33B --context 262144 --dtype bf16");
-  return [settings] { return run_info(*settings); };
+
+  auto run = std::make_shared<RunSettings>();
+  CLI::App* run_command = model->add_subcommand(
+      "run", "Generate text for a prompt with images on the CPU backend (the engine path end to end)");
+  run_command
+      ->add_option("directory", run->directory,
+                   "Model folder (config.json, *.safetensors, tokenizer.json, "
+                   "preprocessor_config.json)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  run_command->add_option("--image", run->images, "Image or PDF (its first page); repeat for several")
+      ->check(CLI::ExistingFile);
+  run_command->add_option("--prompt", run->prompt, "The user's text")->required();
+  run_command->add_option("--max-new-tokens", run->max_new_tokens, "Most tokens to generate")
+      ->capture_default_str();
+  run_command->add_option("--temperature", run->temperature, "0 for greedy decoding")->capture_default_str();
+  run_command->add_option("--top-p", run->top_p, "Nucleus sampling mass")->capture_default_str();
+  run_command->add_option("--top-k", run->top_k, "Keep the k likeliest tokens (0: off)")
+      ->capture_default_str();
+  run_command
+      ->add_option("--presence-penalty", run->presence_penalty, "Subtracted once from each generated token")
+      ->capture_default_str();
+  run_command->add_flag("--think", run->think,
+                        "Let the model reason in <think> first (off: answer directly)");
+  run_command->add_option("--seed", run->seed, "Sampling seed")->capture_default_str();
+  run_command->add_option("--dpi", run->dpi, "Resolution for PDF pages")->capture_default_str();
+  run_command->add_option("--threads", run->threads, "CPU threads (0: one per core)")->capture_default_str();
+  run_command->footer(
+      "Sampling defaults are LG's for multimodal use (temperature 1.0, top-p 0.95, presence penalty 1.5).\n"
+      "Example:\n  exadoc model run tests/fixtures/exaone45-tiny --image samples/scan.png --prompt \"Read "
+      "the page.\"");
+
+  return [settings, run, run_command]() -> int {
+    if (run_command->parsed()) {
+      try {
+        return run_model(*run);
+      } catch (const ingest::InputError& error) {
+        std::fprintf(stderr, "exadoc: error: %s\n", error.what());
+        return kExitSomeFailed;
+      } catch (const Error& error) {
+        std::fprintf(stderr, "exadoc: error: %s\n", error.what());
+        return kExitEnvironment;
+      }
+    }
+    return run_info(*settings);
+  };
 }
 
 }  // namespace exadoc::app
