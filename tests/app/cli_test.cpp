@@ -204,6 +204,34 @@ TEST(Cli, ModelInfoReadsTheFixtureCheckpoint) {
       << missing.output;
 }
 
+// The whole engine path on the tiny fixture: a page through ingest, the image processor, the vision tower,
+// the chat template and greedy generation. The tiny model speaks noise; the path and its bookkeeping are what
+// is tested.
+TEST(Cli, ModelRunGoesFromAPageImageToGeneratedText) {
+  const auto model = exadoc::testing::source_dir() / "tests/fixtures/exaone45-tiny";
+  const std::string command = "model run " + shell_quote(model) + " --image " +
+                              shell_quote(samples_dir() / "scan.png") +
+                              " --prompt 'Read the page.' --temperature 0 --max-new-tokens 16";
+  const CommandResult first = exadoc(command, true);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("scan.png: grid 1x16x10 patches, 40 image tokens"), std::string::npos)
+      << first.output;
+  EXPECT_NE(first.output.find(" generated in "), std::string::npos) << first.output;
+  EXPECT_EQ(exadoc(command).output, exadoc(command).output) << "greedy decoding is deterministic";
+  EXPECT_FALSE(exadoc(command).output.empty());
+
+  const CommandResult bad = exadoc("model run " + shell_quote(model) + " --image " +
+                                       shell_quote(data_dir() / "hostile/truncated.png") + " --prompt x",
+                                   true);
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("truncated.png: page 1: cannot decode the page"), std::string::npos)
+      << bad.output;
+  const CommandResult no_vision =
+      exadoc("model run " + shell_quote(data_dir() / "model/exaone45-33b") + " --prompt x", true);
+  EXPECT_EQ(no_vision.exit_code, 3);
+  EXPECT_NE(no_vision.output.find("no weights"), std::string::npos) << no_vision.output;
+}
+
 TEST(Cli, DoctorReportsLibrariesAndLanguages) {
   const CommandResult text = exadoc("doctor");
   EXPECT_EQ(text.exit_code, 0);
