@@ -19,6 +19,7 @@
 
 #include "commands.h"
 #include "console.h"
+#include "inputs.h"
 
 namespace exadoc::app {
 namespace {
@@ -37,50 +38,6 @@ struct RenderSettings {
   int64_t max_megapixels = ingest::Limits{}.max_pixels_per_page / 1'000'000;
   int png_compression = 6;
 };
-
-// Files named on the command line are taken as they are (and fail loudly if unsupported); folders contribute
-// the supported documents directly inside them, sorted by name.
-std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs) {
-  std::vector<fs::path> files;
-  for (const std::string& input : inputs) {
-    const fs::path path(input);
-    std::error_code error;
-    if (!fs::is_directory(path, error)) {
-      files.push_back(path);
-      continue;
-    }
-    std::vector<fs::path> entries;
-    for (const fs::directory_entry& entry : fs::directory_iterator(path, error)) {
-      if (entry.is_regular_file(error)) entries.push_back(entry.path());
-    }
-    std::sort(entries.begin(), entries.end());
-    for (const fs::path& entry : entries) {
-      try {
-        if (ingest::detect_file_type(entry) != ingest::FileType::kUnknown) {
-          files.push_back(entry);
-        } else {
-          EXADOC_LOG_DEBUG("skipping %s: not a supported document", entry.c_str());
-        }
-      } catch (const ingest::InputError& unreadable) {
-        files.push_back(entry);  // reported as a failure when opened
-      }
-    }
-  }
-  return files;
-}
-
-// OUT/<stem>/, made unique when two inputs share a stem: scan.png and scan.tiff give scan/ and scan-tiff/,
-// a/manual.pdf and b/manual.pdf give manual/ and manual-2/.
-fs::path output_folder_for(const fs::path& input, const fs::path& output_dir, std::set<std::string>& used) {
-  std::string name = input.stem().string();
-  if (name.empty()) name = "document";
-  std::string candidate = name;
-  if (used.count(candidate) != 0 && input.has_extension())
-    candidate = name + "-" + input.extension().string().substr(1);
-  for (int suffix = 2; used.count(candidate) != 0; ++suffix) candidate = name + "-" + std::to_string(suffix);
-  used.insert(candidate);
-  return output_dir / candidate;
-}
 
 std::string page_stem(int page_index) {
   char name[32];
@@ -125,7 +82,7 @@ int run_render(const RenderSettings& settings) {
       } catch (const ingest::PageRangeError& range_error) {
         throw ingest::InputError(file, std::nullopt, range_error.what());
       }
-      const fs::path folder = output_folder_for(file, output_dir, used_names);
+      const fs::path folder = output_dir / unique_output_name(file, used_names);
       fs::create_directories(folder);
 
       Progress progress(file.filename().string(), static_cast<int>(pages.size()));
