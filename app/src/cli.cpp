@@ -32,7 +32,9 @@ int run_cli(int argc, char** argv) {
     CommandAction action = register_command(app);
     actions.emplace(app.get_subcommands({}).back(), std::move(action));
   };
+  add(add_parse_command);
   add(add_render_command);
+
   add(add_doctor_command);
   add(add_model_command);
 

@@ -12,5 +12,6 @@ using CommandAction = std::function<int()>;
 CommandAction add_render_command(CLI::App& app);
 CommandAction add_doctor_command(CLI::App& app);
 CommandAction add_model_command(CLI::App& app);
+CommandAction add_parse_command(CLI::App& app);
 
 }  // namespace exadoc::app
