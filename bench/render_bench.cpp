@@ -24,51 +24,14 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
+#include "bench_process.h"
+
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Run {
-  double seconds = 0;
-  long peak_rss_kib = 0;
-};
-
-// Runs argv with stdout/stderr discarded; exits the benchmark if the command fails.
-Run run(const std::vector<std::string>& argv) {
-  std::fflush(stdout);  // or the child inherits our buffered lines and prints them again
-  const auto started = std::chrono::steady_clock::now();
-  const pid_t child = fork();
-  if (child == 0) {
-    std::freopen("/dev/null", "w", stdout);
-    std::freopen("/dev/null", "w", stderr);
-    std::vector<char*> args;
-    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  rusage usage{};
-  wait4(child, &status, 0, &usage);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "render_bench: command failed (%s ...)\n", argv[0].c_str());
-    std::exit(1);
-  }
-  return {seconds, usage.ru_maxrss};
-}
-
-Run median_of(int repeat, const std::vector<std::string>& argv, const std::function<void()>& before_each) {
-  before_each();
-  run(argv);  // warm-up: page cache, dynamic loader
-  std::vector<Run> runs;
-  for (int i = 0; i < repeat; ++i) {
-    before_each();
-    runs.push_back(run(argv));
-  }
-  std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.seconds < b.seconds; });
-  return runs[runs.size() / 2];
-}
+using exadoc::bench::median_of;
+using exadoc::bench::mib;
+using exadoc::bench::Run;
 
 int pdf_pages(const fs::path& pdf) {
   const std::string command = "pdfinfo '" + pdf.string() + "' | awk '/^Pages:/ {print $2}'";
@@ -104,10 +67,6 @@ fs::path make_large_scan(const fs::path& folder, int scale) {
   g_object_unref(large);
   g_object_unref(page);
   return file;
-}
-
-double mib(long kib) {
-  return static_cast<double>(kib) / 1024.0;
 }
 
 void print_row(const char* label, int dpi, const Run& result, int pages) {
