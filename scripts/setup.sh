@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's first command: installs the dependencies (Debian 12, apt), builds exadoc, and renders every
-# sample document in samples/ into out/render/.
+# The README's first command: installs the dependencies (Debian 12, apt), builds exadoc, and parses every sample
+# document in samples/ into out/ (Markdown, HTML, JSON and overlays).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +9,9 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build --parallel "$(nproc)"
 
 echo
-./build/app/exadoc render samples -o out/render
+./build/app/exadoc parse samples -o out --overlay
 echo
-echo "Done. Each sample has one folder in out/render/ with a PNG and a JSON (text layer, skew) per page,"
-echo "e.g. out/render/manual/page-0001.png and page-0001.json. The binary is build/app/exadoc (try --help)."
+echo "Done. For each sample, out/ holds NAME.md, NAME.html and NAME.json (layout blocks with 0-1000 boxes) and"
+echo "NAME.overlay/ with the page images and every block drawn on them: open out/manual.html in a browser or look at"
+echo "out/drawing.overlay/page-0001.png. The binary is build/app/exadoc (try --help)."
+
