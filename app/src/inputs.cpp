@@ -1,6 +1,7 @@
 #include "inputs.h"
 #include <algorithm>
 
+#include <exadoc/app/cli.h>
 #include <exadoc/base/log.h>
 #include <exadoc/ingest/file_type.h>
 #include <exadoc/ingest/input_error.h>
@@ -36,6 +37,33 @@ std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs) {
     }
   }
   return files;
+}
+
+void add_limit_options(CLI::App& command, LimitSettings& settings) {
+  command.add_option("--max-pages", settings.max_pages, "Refuse documents with more pages")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command
+      .add_option("--max-pixels", settings.max_megapixels,
+                  "Refuse pages with more megapixels (guards against decompression bombs)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+}
+
+int prepare_job(const std::string& output_dir, const std::vector<std::string>& inputs,
+                std::vector<fs::path>& files) {
+  std::error_code error;
+  fs::create_directories(output_dir, error);
+  if (error) {
+    EXADOC_LOG_ERROR("cannot create the output folder %s: %s", output_dir.c_str(), error.message().c_str());
+    return kExitEnvironment;
+  }
+  files = expand_inputs(inputs);
+  if (files.empty()) {
+    EXADOC_LOG_ERROR("no supported documents among the inputs");
+    return kExitUsage;
+  }
+  return kExitOk;
 }
 
 std::string unique_output_name(const fs::path& input, std::set<std::string>& used) {

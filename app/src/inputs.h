@@ -1,12 +1,30 @@
 // Private to app: the files a command works on, and the names of their outputs.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include <exadoc/ingest/limits.h>
+
 namespace exadoc::app {
+
+// --max-pages and --max-pixels, shared by the commands that open documents.
+struct LimitSettings {
+  int max_pages = ingest::Limits{}.max_pages;
+  int64_t max_megapixels = ingest::Limits{}.max_pixels_per_page / 1'000'000;
+  ingest::Limits limits() const { return {max_pages, max_megapixels * 1'000'000}; }
+};
+void add_limit_options(CLI::App& command, LimitSettings& settings);
+
+// Creates the output folder and expands the inputs into `files`. Returns kExitOk, or the exit code of the
+// failure after logging it (an output folder that cannot be made; no supported documents among the inputs).
+int prepare_job(const std::string& output_dir, const std::vector<std::string>& inputs,
+                std::vector<std::filesystem::path>& files);
 
 // Files named on the command line are taken as they are (and fail loudly later if unsupported); folders
 // contribute the supported documents directly inside them, sorted by name (the type is read from the

@@ -34,8 +34,7 @@ struct ParseSettings {
   bool overlay = false;
   std::string ocr_languages = "eng+kor";
   int jobs = 0;
-  int max_pages = ingest::Limits{}.max_pages;
-  int64_t max_megapixels = ingest::Limits{}.max_pixels_per_page / 1'000'000;
+  LimitSettings limits;
 };
 
 std::vector<std::string> split_languages(const std::string& text) {
@@ -64,7 +63,7 @@ void write_text_file(const fs::path& file, const std::string& text) {
 }
 
 int run_parse(const ParseSettings& settings) {
-  const ingest::Limits limits{settings.max_pages, settings.max_megapixels * 1'000'000};
+  const ingest::Limits limits = settings.limits.limits();
   layout::NativeOptions options;
   options.ocr_languages = split_languages(settings.ocr_languages);
   options.jobs = settings.jobs;
@@ -72,17 +71,9 @@ int run_parse(const ParseSettings& settings) {
   EXADOC_LOG_INFO("engine: native%s", settings.engine == "auto" ? " (auto: no model is configured)" : "");
 
   const fs::path output_dir(settings.output_dir);
-  std::error_code error;
-  fs::create_directories(output_dir, error);
-  if (error) {
-    EXADOC_LOG_ERROR("cannot create the output folder %s: %s", output_dir.c_str(), error.message().c_str());
-    return kExitEnvironment;
-  }
-  const std::vector<fs::path> files = expand_inputs(settings.inputs);
-  if (files.empty()) {
-    EXADOC_LOG_ERROR("no supported documents among the inputs");
-    return kExitUsage;
-  }
+  std::vector<fs::path> files;
+  if (const int status = prepare_job(settings.output_dir, settings.inputs, files); status != kExitOk)
+    return status;
   std::set<std::string> used_names;
   int failed = 0, pages_done = 0;
   const auto started = std::chrono::steady_clock::now();
@@ -165,12 +156,7 @@ CommandAction add_parse_command(CLI::App& app) {
   command->add_option("-j,--jobs", settings->jobs, "Pages analysed in parallel (0: one per core)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1024));
-  command->add_option("--max-pages", settings->max_pages, "Refuse documents with more pages")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  command->add_option("--max-pixels", settings->max_megapixels, "Refuse pages with more megapixels")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  add_limit_options(*command, settings->limits);
   command->footer(
       "Example:\n  exadoc parse samples -o out --overlay\n"
       "Prints each document's JSON path on stdout; progress and errors go to stderr. A file that fails is "

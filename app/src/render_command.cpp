@@ -34,8 +34,7 @@ struct RenderSettings {
   int jobs = 0;
   std::string deskew = "auto";
   bool no_text_layer = false;
-  int max_pages = ingest::Limits{}.max_pages;
-  int64_t max_megapixels = ingest::Limits{}.max_pixels_per_page / 1'000'000;
+  LimitSettings limits;
   int png_compression = 6;
 };
 
@@ -46,7 +45,7 @@ std::string page_stem(int page_index) {
 }
 
 int run_render(const RenderSettings& settings) {
-  const ingest::Limits limits{settings.max_pages, settings.max_megapixels * 1'000'000};
+  const ingest::Limits limits = settings.limits.limits();
   ingest::RenderOptions options;
   options.dpi = settings.dpi;
   options.text_layer = !settings.no_text_layer;
@@ -54,18 +53,9 @@ int run_render(const RenderSettings& settings) {
                    : settings.deskew == "off" ? ingest::DeskewMode::kOff
                                               : ingest::DeskewMode::kAuto;
   const fs::path output_dir(settings.output_dir);
-  std::error_code error;
-  fs::create_directories(output_dir, error);
-  if (error) {
-    EXADOC_LOG_ERROR("cannot create the output folder %s: %s", output_dir.c_str(), error.message().c_str());
-    return kExitEnvironment;
-  }
-
-  const std::vector<fs::path> files = expand_inputs(settings.inputs);
-  if (files.empty()) {
-    EXADOC_LOG_ERROR("no supported documents among the inputs");
-    return kExitUsage;
-  }
+  std::vector<fs::path> files;
+  if (const int status = prepare_job(settings.output_dir, settings.inputs, files); status != kExitOk)
+    return status;
   std::set<std::string> used_names;
   int failed_documents = 0;  // could not be opened at all
   int failed_pages = 0;      // of documents that opened
@@ -159,14 +149,7 @@ CommandAction add_render_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "on", "off"}));
   command->add_flag("--no-text-layer", settings->no_text_layer, "Do not extract the PDF text layer");
-  command->add_option("--max-pages", settings->max_pages, "Refuse documents with more pages")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  command
-      ->add_option("--max-pixels", settings->max_megapixels,
-                   "Refuse pages with more megapixels (guards against decompression bombs)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  add_limit_options(*command, settings->limits);
   command
       ->add_option("--png-compression", settings->png_compression,
                    "zlib level of the PNGs, 0 (fast) to 9 (small)")

@@ -1,21 +1,10 @@
 #include <memory>
 
-#include <tesseract/baseapi.h>
-
 #include <exadoc/layout/ocr_info.h>
 
+#include "tesseract_handle.h"
+
 namespace exadoc::layout {
-namespace {
-
-struct TessEnd {
-  void operator()(tesseract::TessBaseAPI* api) const {
-    api->End();
-    delete api;
-  }
-};
-using TessPtr = std::unique_ptr<tesseract::TessBaseAPI, TessEnd>;
-
-}  // namespace
 
 OcrInfo query_ocr() {
   OcrInfo info;

@@ -2,11 +2,8 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 
+#include "json_schema.h"
 #include "test_support.h"
 
 namespace exadoc::app {
@@ -24,23 +21,8 @@ CommandResult exadoc(const std::string& arguments, bool with_stderr = false) {
   return run_command(shell_quote(EXADOC_BINARY) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
-// Validates with valijson against schemas/page.schema.json; returns the errors, empty when valid.
 std::string schema_errors(const nlohmann::json& document) {
-  static const nlohmann::json schema_json =
-      read_json(exadoc::testing::source_dir() / "schemas/page.schema.json");
-  valijson::Schema schema;
-  valijson::SchemaParser parser;
-  parser.populateSchema(valijson::adapters::NlohmannJsonAdapter(schema_json), schema);
-  valijson::Validator validator;
-  valijson::ValidationResults results;
-  if (validator.validate(schema, valijson::adapters::NlohmannJsonAdapter(document), &results)) return "";
-  std::string errors;
-  valijson::ValidationResults::Error error;
-  while (results.popError(error)) {
-    for (const std::string& context : error.context) errors += context;
-    errors += ": " + error.description + "\n";
-  }
-  return errors;
+  return exadoc::testing::schema_errors(document, "page.schema.json");
 }
 
 bool is_png(const std::filesystem::path& file) {

@@ -33,17 +33,12 @@
 
 #include <exadoc/base/error.h>
 
+#include "tesseract_handle.h"
+
 namespace exadoc::layout::native {
 namespace {
 
-// RAII for the Tesseract and Leptonica handles used here.
-struct TessEnd {
-  void operator()(tesseract::TessBaseAPI* api) const {
-    api->End();
-    delete api;
-  }
-};
-using TessPtr = std::unique_ptr<tesseract::TessBaseAPI, TessEnd>;
+// RAII for the Tesseract and Leptonica handles used here (TessPtr: tesseract_handle.h).
 using ResultIteratorPtr = std::unique_ptr<tesseract::ResultIterator>;
 using TessTextPtr = std::unique_ptr<char[]>;  // GetUTF8Text's result is new[]'d
 
