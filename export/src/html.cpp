@@ -50,7 +50,12 @@ std::string to_html(const layout::Document& document) {
           break;
         case BlockType::kSectionHeader: {
           const std::string tag = "h" + std::to_string(std::clamp(block.level + 1, 2, 6));
-          out += "<" + tag + attributes(block) + ">" + text + "</" + tag + ">\n";
+          out += "<";
+          out += tag;
+          out += attributes(block);
+          out += ">" + text + "</";
+          out += tag;
+          out += ">\n";
           break;
         }
         case BlockType::kListItem:

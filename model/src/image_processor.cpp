@@ -24,7 +24,7 @@ namespace {
 using nlohmann::json;
 
 // HF's Qwen2VLImageProcessor class default for the largest area; EXAONE 4.5 ships 3211264 (§11.12).
-constexpr int64_t kHfClassMaxPixels = 28 * 28 * 1280;
+constexpr int64_t kHfClassMaxPixels = int64_t{28} * 28 * 1280;
 constexpr int kPilBicubic = 3;  // PILImageResampling.BICUBIC, the "resample" value of the config
 
 std::string describe(const json& value) {
@@ -139,7 +139,8 @@ double round_half_even(double value) {
 // that would overflow), which only an absurd min_pixels can ask for.
 int64_t to_multiple(double units, int factor) {
   constexpr int64_t kMaxSide = INT_MAX / 4;
-  if (!(units <= static_cast<double>(kMaxSide / factor))) {
+  const int64_t max_units = kMaxSide / factor;  // whole multiples only
+  if (!(units <= static_cast<double>(max_units))) {
     throw Error("smart_resize: a resized side would exceed " + std::to_string(kMaxSide) +
                 " px; is min_pixels far too large?");
   }

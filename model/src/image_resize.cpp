@@ -43,8 +43,11 @@ ResampleAxis make_bicubic_aa_axis(int input_size, int output_size) {
   for (size_t out = 0; out < outputs; ++out) {
     const double center = scale * (static_cast<double>(out) + 0.5);
     // The casts truncate toward zero, as ATen's static_cast<int64_t> does (center − support may be negative).
+    // NOLINTBEGIN(bugprone-incorrect-roundings): ATen truncates (x + 0.5); the exact match with HF depends on
+    // it.
     const int64_t first = std::max(static_cast<int64_t>(center - support + 0.5), int64_t{0});
     const int64_t end = std::min(static_cast<int64_t>(center + support + 0.5), int64_t{input_size});
+    // NOLINTEND(bugprone-incorrect-roundings)
     const int64_t count = std::clamp(end - first, int64_t{0}, int64_t{axis.taps});
     double* weights = &real_weights[out * taps];
     double total = 0.0;
@@ -64,15 +67,20 @@ ResampleAxis make_bicubic_aa_axis(int input_size, int output_size) {
   // One precision for the whole axis: the most bits (up to 22) under which the largest weight fits int16.
   int precision = 0;
   for (; precision < 22; ++precision) {
+    // Pillow-SIMD's rounding of the weights, copied exactly by ATen.
+    // NOLINTNEXTLINE(bugprone-incorrect-roundings)
     const auto next = static_cast<int>(0.5 + max_weight * static_cast<double>(1 << (precision + 1)));
+
     if (next >= (1 << 15)) break;
   }
   axis.precision = precision;
   axis.weights.resize(outputs * taps);
   for (size_t index = 0; index < real_weights.size(); ++index) {
     const double value = real_weights[index] * static_cast<double>(1 << precision);
-    axis.weights[index] =
-        static_cast<int16_t>(value < 0 ? static_cast<int>(-0.5 + value) : static_cast<int>(0.5 + value));
+    axis.weights[index] = static_cast<int16_t>(
+        value < 0 ? static_cast<int>(-0.5 + value)
+                  : static_cast<int>(
+                        0.5 + value));  // NOLINT(bugprone-incorrect-roundings): half away from zero, as ATen
   }
   return axis;
 }
@@ -119,9 +127,10 @@ const uint8_t* RgbResizer::horizontal_row(int y) {
     int32_t blue = rounding;
     for (int tap = 0; tap < axis_x_.count[out_index]; ++tap) {
       const int32_t weight = weights[tap];
-      red += weight * taps[3 * tap];
-      green += weight * taps[3 * tap + 1];
-      blue += weight * taps[3 * tap + 2];
+      const ptrdiff_t at = 3 * static_cast<ptrdiff_t>(tap);
+      red += weight * taps[at];
+      green += weight * taps[at + 1];
+      blue += weight * taps[at + 2];
     }
     row[3 * out_index] = clamp_to_u8(red >> axis_x_.precision);
     row[3 * out_index + 1] = clamp_to_u8(green >> axis_x_.precision);

@@ -166,7 +166,7 @@ Tensor TextDecoder::forward(std::span<const int32_t> ids, KvCache& cache, bool a
     b.attention(q, k, v, positions, cache.view(layer_index), {scale, sliding ? c.sliding_window : 0},
                 attended);
     cache.store(layer_index, k, v);
-    b.matmul(attended.reshaped({tokens, c.num_heads * c.head_dim}), layer.o_proj, projected);
+    b.matmul(attended.reshaped({tokens, int64_t{c.num_heads} * c.head_dim}), layer.o_proj, projected);
     b.rms_norm(projected, layer.post_attention_norm, eps, projected);
     b.add(projected, hidden);
     b.matmul(hidden, layer.gate_proj, gate);

@@ -285,8 +285,19 @@ void parse_merges(const Reader& reader, const json& model, TokenizerData& data) 
     const auto find_token = [&](const std::string& token, const char* what) {
       const auto it = data.vocab.find(token);
       if (it == data.vocab.end()) {
-        reader.fail("'" + path + "' (" + in_quotes(left + " " + right) + "): " + what + in_quotes(token) +
-                    " is not in model.vocab");
+        std::string message = "'";
+        message += path;
+        message += "' (";
+        std::string pair = left;
+        pair += ' ';
+        pair += right;
+        message += in_quotes(pair);
+
+        message += "): ";
+        message += what;
+        message += in_quotes(token);
+        message += " is not in model.vocab";
+        reader.fail(message);
       }
       return it->second;
     };
@@ -501,7 +512,12 @@ void parse_pre_tokenizer(const Reader& reader, const json& top, TokenizerData& d
   for (const auto& [step, path] : steps) {
     const std::string type = reader.type_of(*step, path);
     if (seen_byte_level) {
-      reader.fail(path + ": a " + type + " step after ByteLevel is not supported; " + kNeedByteLevel);
+      std::string message = path;
+      message += ": a ";
+      message += type;
+      message += " step after ByteLevel is not supported; ";
+      message += kNeedByteLevel;
+      reader.fail(message);
     }
     if (type == "Split") {
       data.splits.push_back(SplitStep{parse_split_pattern(reader, *step, path),
@@ -709,7 +725,8 @@ void detail::TokenizerData::append_decoded(std::string_view token, std::string& 
   size_t offset = 0;
   while (offset < token.size()) {
     const char32_t code_point = next_code_point(token, offset);
-    const int16_t byte = code_point < alphabet.byte_of_char.size() ? alphabet.byte_of_char[code_point] : -1;
+    const int16_t byte =
+        code_point < alphabet.byte_of_char.size() ? alphabet.byte_of_char[code_point] : int16_t{-1};
     if (byte < 0) {
       // A character outside the byte alphabet (an added token such as "<s é>"): HF keeps the token's text.
       bytes.resize(mark);

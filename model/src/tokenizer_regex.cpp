@@ -27,8 +27,8 @@ struct JitStackFree {
 // The JIT's default 32 KiB stack runs out on a letter run of about 2,000 characters (the EXAONE pattern
 // lets one pre-token span a whole single-spaced line). The large stack is address space reserved on
 // demand, so it is made only when a match needs it.
-constexpr size_t kJitStackStartBytes = 256 * 1024;
-constexpr size_t kJitStackMaxBytes = 512u * 1024 * 1024;
+constexpr size_t kJitStackStartBytes = size_t{256} * 1024;
+constexpr size_t kJitStackMaxBytes = size_t{512} * 1024 * 1024;
 // Without the JIT the interpreter keeps backtracking frames on the heap; the default 20 MB limit is too
 // small for a few-megabyte line.
 constexpr uint32_t kHeapLimitKib = 2u * 1024 * 1024;

@@ -94,7 +94,8 @@ VisionTower::VisionTower(const ModelConfig& config, const Checkpoint& checkpoint
   const VisionConfig& c = config_;
   const int64_t hidden = c.hidden_size;
   const int64_t head_dim = hidden / c.num_heads;
-  const int64_t qkv_width = hidden + 2 * c.num_kv_heads * head_dim;
+  const int64_t qkv_width = hidden + 2 * int64_t{c.num_kv_heads} * head_dim;
+
   const int64_t patch_width =
       static_cast<int64_t>(c.in_channels) * c.temporal_patch_size * c.patch_size * c.patch_size;
   const int64_t merged = hidden * c.spatial_merge_size * c.spatial_merge_size;
@@ -133,7 +134,7 @@ VisionTower::VisionTower(const ModelConfig& config, const Checkpoint& checkpoint
 
 int64_t VisionTower::tokens_for(const GridThw& grid) const {
   return static_cast<int64_t>(grid.t) * grid.h * grid.w /
-         (config_.spatial_merge_size * config_.spatial_merge_size);
+         (int64_t{config_.spatial_merge_size} * config_.spatial_merge_size);
 }
 
 Tensor VisionTower::forward(const Tensor& pixel_values, std::span<const GridThw> grids,

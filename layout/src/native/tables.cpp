@@ -313,6 +313,7 @@ std::vector<DetectedTable> detect_tables(const ingest::PageImage& page,
   std::vector<DetectedTable> tables;
   for (const auto& group : group_cells(cells, static_cast<int>(std::ceil(snap_px)))) {
     std::vector<Cell> grid_cells;
+    grid_cells.reserve(group.size());
     for (const cv::Rect& rect : group) grid_cells.push_back(Cell{rect});
     for (auto& part : split_stacked(std::move(grid_cells), snap_px)) {
       if (auto table = build_table(std::move(part), page, words, snap_px))

@@ -173,7 +173,8 @@ std::vector<PlacedBlock> find_figures(const TextLayoutInput& input) {
     const int r2 = std::min(grid.rows - 1, static_cast<int>(std::floor((box.y2 + margin_pt) / grid.cell_pt)));
     for (int row = r1; row <= r2; ++row) {
       for (int column = c1; column <= c2; ++column)
-        ink[static_cast<size_t>(row * grid.columns + column)] = false;
+        ink[static_cast<size_t>(row) * static_cast<size_t>(grid.columns) + static_cast<size_t>(column)] =
+            false;
     }
   };
   for (const Word& word : *input.words) clear(word.box_pt, 1.0);
@@ -201,7 +202,8 @@ std::vector<PlacedBlock> find_figures(const TextLayoutInput& input) {
         for (int dc = -2; dc <= 2; ++dc) {
           const int r = row + dr, c = column + dc;
           if (r < 0 || c < 0 || r >= grid.rows || c >= grid.columns) continue;
-          const auto next = static_cast<size_t>(r * grid.columns + c);
+          const size_t next =
+              static_cast<size_t>(r) * static_cast<size_t>(grid.columns) + static_cast<size_t>(c);
           if (ink[next] && !seen[next]) {
             seen[next] = true;
             stack.push_back(next);
@@ -373,7 +375,7 @@ InkGrid ink_grid(const ingest::PageImage& page, double cell_pt) {
   const double cell_px = cell_pt * px_per_pt;
   grid.columns = std::max(1, static_cast<int>(std::ceil(width_px / cell_px)));
   grid.rows = std::max(1, static_cast<int>(std::ceil(height_px / cell_px)));
-  grid.ink.assign(static_cast<size_t>(grid.columns * grid.rows), false);
+  grid.ink.assign(static_cast<size_t>(grid.columns) * static_cast<size_t>(grid.rows), false);
   const std::vector<uint8_t> rgb = page.rgb_pixels();
   for (int y = 0; y < height_px; ++y) {
     const auto row = static_cast<int>(y / cell_px);
@@ -381,7 +383,8 @@ InkGrid ink_grid(const ingest::PageImage& page, double cell_pt) {
       const size_t at = (static_cast<size_t>(y) * static_cast<size_t>(width_px) + static_cast<size_t>(x)) * 3;
       // Dark enough to be a stroke, not the pale fills and anti-aliased edges of a born-digital page.
       if (rgb[at] + rgb[at + 1] + rgb[at + 2] < 3 * 160) {
-        grid.ink[static_cast<size_t>(row * grid.columns + static_cast<int>(x / cell_px))] = true;
+        grid.ink[static_cast<size_t>(row) * static_cast<size_t>(grid.columns) +
+                 static_cast<size_t>(x / cell_px)] = true;
       }
     }
   }
