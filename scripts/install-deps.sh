@@ -8,8 +8,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   # ingest: PDF (Poppler), raster images (libvips), scan clean-up (Leptonica), OCR (Tesseract)
   libpoppler-cpp-dev poppler-utils libvips-dev libvips-tools libleptonica-dev libopencv-dev
-
-  libtesseract-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor
+  libtesseract-dev
+ tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor
   # CLI, JSON, tests
   libcli11-dev nlohmann-json3-dev libvalijson-dev libgtest-dev libgmock-dev
   # model: tokenizer.json's pre-tokenizer regexes (Unicode properties)

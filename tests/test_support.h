@@ -89,4 +89,12 @@ inline std::string shell_quote(const std::string& text) {
   return quoted + "'";
 }
 
+#ifdef EXADOC_BINARY
+// Runs the exadoc binary under test with `arguments` (already shell-quoted where needed); stderr joins the
+// captured output when with_stderr, else it is discarded.
+inline CommandResult run_exadoc(const std::string& arguments, bool with_stderr) {
+  return run_command(shell_quote(EXADOC_BINARY) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null"));
+}
+#endif
+
 }  // namespace exadoc::testing

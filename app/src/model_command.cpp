@@ -213,26 +213,19 @@ int run_model(const RunSettings& settings) {
     const model::VisionTower tower(config, checkpoint, *backend);
     const model::ImageProcessorConfig processor =
         model::load_image_processor_config(directory / "preprocessor_config.json");
-    std::vector<model::ProcessedImage> processed;
+    std::vector<model::Tensor> pixel_values;
     std::vector<model::GridThw> grids;
-    int64_t rows = 0;
     for (const std::string& file : settings.images) {
-      processed.push_back(load_image(file, settings.dpi, processor));
-      grids.push_back(processed.back().grid);
-      tokens_per_image.push_back(tower.tokens_for(processed.back().grid));
-      rows += processed.back().pixel_values.dim(0);
+      model::ProcessedImage image = load_image(file, settings.dpi, processor);
+      pixel_values.push_back(std::move(image.pixel_values));
+      grids.push_back(image.grid);
+      tokens_per_image.push_back(tower.tokens_for(image.grid));
       user.content.push_back(model::ChatContent::image());
       EXADOC_LOG_INFO("%s: grid %dx%dx%d patches, %lld image tokens", file.c_str(), grids.back().t,
                       grids.back().h, grids.back().w, static_cast<long long>(tokens_per_image.back()));
     }
-    model::Tensor pixels =
-        backend->allocate(model::DType::kF32, {rows, processed.front().pixel_values.dim(1)});
-    int64_t row = 0;
-    for (const model::ProcessedImage& image : processed) {
-      backend->copy_rows(image.pixel_values, pixels, row);
-      row += image.pixel_values.dim(0);
-    }
-    images = model::InjectedEmbeddings{tower.forward(pixels, grids), config.image_token_id};
+    images = model::InjectedEmbeddings{tower.forward(model::concatenate_rows(*backend, pixel_values), grids),
+                                       config.image_token_id};
   }
   user.content.push_back(model::ChatContent::text_part(settings.prompt));
   model::ChatTemplateOptions chat;

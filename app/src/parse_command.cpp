@@ -2,7 +2,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <set>
 #include <string>
@@ -12,6 +11,7 @@
 #include <exadoc/base/log.h>
 #include <exadoc/export/html.h>
 #include <exadoc/export/markdown.h>
+#include <exadoc/export/output_file.h>
 #include <exadoc/export/overlay.h>
 #include <exadoc/export/page_json.h>
 #include <exadoc/ingest/input_error.h>
@@ -51,17 +51,6 @@ std::vector<std::string> split_languages(const std::string& text) {
   return languages;
 }
 
-void write_text_file(const fs::path& file, const std::string& text) {
-  fs::path temporary = file;
-  temporary += ".tmp";
-  {
-    std::ofstream stream(temporary, std::ios::binary | std::ios::trunc);
-    stream << text;
-    if (!stream.flush()) throw Error("cannot write " + temporary.string());
-  }
-  fs::rename(temporary, file);
-}
-
 int run_parse(const ParseSettings& settings) {
   const ingest::Limits limits = settings.limits.limits();
   layout::NativeOptions options;
@@ -87,8 +76,8 @@ int run_parse(const ParseSettings& settings) {
           layout::parse_native(*source, options, [&](int) { progress.advance(); });
       const fs::path base = output_dir / name;
       exporter::write_json_file(layout::to_json(document), fs::path(base) += ".json");
-      write_text_file(fs::path(base) += ".md", exporter::to_markdown(document));
-      write_text_file(fs::path(base) += ".html", exporter::to_html(document));
+      exporter::write_text_file(fs::path(base) += ".md", exporter::to_markdown(document));
+      exporter::write_text_file(fs::path(base) += ".html", exporter::to_html(document));
       if (settings.overlay) {
         ingest::RenderOptions render;  // the engine's own settings, so that boxes line up
         render.dpi = options.dpi;

@@ -1,7 +1,4 @@
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 
 #include <exadoc/base/error.h>
 #include <exadoc/export/page_json.h>
@@ -57,21 +54,6 @@ nlohmann::json page_to_json(const ingest::PageImage& page, int page_count, const
     json["text_layer"] = nullptr;
   }
   return json;
-}
-
-void write_json_file(const nlohmann::json& json, const std::filesystem::path& file) {
-  std::filesystem::path temporary = file;
-  temporary += ".tmp";
-  {
-    std::ofstream stream(temporary, std::ios::binary | std::ios::trunc);
-    if (!stream) throw Error("cannot write " + temporary.string() + ": " + std::strerror(errno));
-    // Invalid UTF-8 in a PDF's text layer is replaced rather than aborting the page.
-    stream << json.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    if (!stream.flush()) throw Error("cannot write " + temporary.string() + ": " + std::strerror(errno));
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, file, error);
-  if (error) throw Error("cannot write " + file.string() + ": " + error.message());
 }
 
 }  // namespace exadoc::exporter

@@ -18,7 +18,7 @@ using exadoc::testing::shell_quote;
 using exadoc::testing::TempDir;
 
 CommandResult exadoc(const std::string& arguments, bool with_stderr = false) {
-  return run_command(shell_quote(EXADOC_BINARY) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null"));
+  return exadoc::testing::run_exadoc(arguments, with_stderr);
 }
 
 std::string schema_errors(const nlohmann::json& document) {

@@ -14,13 +14,12 @@ namespace {
 using exadoc::testing::CommandResult;
 using exadoc::testing::data_dir;
 using exadoc::testing::read_json;
-using exadoc::testing::run_command;
 using exadoc::testing::samples_dir;
 using exadoc::testing::shell_quote;
 using exadoc::testing::TempDir;
 
 CommandResult exadoc(const std::string& arguments) {
-  return run_command(shell_quote(EXADOC_BINARY) + " " + arguments + " 2>&1");
+  return exadoc::testing::run_exadoc(arguments, true);
 }
 
 std::string schema_errors(const nlohmann::json& document) {

@@ -10,34 +10,20 @@
 #include <exadoc/model/model_error.h>
 #include <exadoc/model/text_decoder.h>
 
+#include "model/fixture_support.h"
 #include "test_support.h"
 
 namespace exadoc::model {
 namespace {
 
 namespace fs = std::filesystem;
+using exadoc::testing::fixture;
+using exadoc::testing::kFp32Tolerance;
+using exadoc::testing::max_abs_difference;
 using exadoc::testing::read_json;
 using exadoc::testing::TempDir;
-
-fs::path fixture(const std::string& name) {
-  return exadoc::testing::source_dir() / "tests/fixtures" / name;
-}
-
-// fp32 throughout on both sides; the fixture's own float64 cross-check of HF found 3e-7 on logits.
-constexpr float kFp32Tolerance = 1e-4f;
-
-std::vector<float> to_vector(const Tensor& tensor) {
-  std::vector<float> values(static_cast<size_t>(tensor.elements()));
-  to_f32(tensor.data(), tensor.dtype(), values.data(), values.size());
-  return values;
-}
-
-float max_abs_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  float worst = 0.0f;
-  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
-  return worst;
-}
+using exadoc::testing::to_ids;
+using exadoc::testing::to_vector;
 
 struct Reference {
   std::shared_ptr<SafetensorsFile> file;
@@ -49,13 +35,8 @@ Reference load_reference(const std::string& file_name) {
   Reference reference;
   reference.file = SafetensorsFile::open(fixture("exaone45-tiny/reference") / file_name);
   const TensorRecord* ids = reference.file->find("input_ids");
-  if (ids != nullptr) {
-    const Tensor tensor = reference.file->tensor(*ids);
-    for (int64_t i = 0; i < tensor.elements(); ++i) {
-      reference.input_ids.push_back(static_cast<int32_t>(
-          tensor.dtype() == DType::kI64 ? tensor.data_as<int64_t>()[i] : tensor.data_as<int32_t>()[i]));
-    }
-  }
+  if (ids != nullptr) reference.input_ids = to_ids(reference.file->tensor(*ids));
+
   return reference;
 }
 

@@ -12,13 +12,18 @@
 #include <exadoc/model/text_decoder.h>
 #include <exadoc/model/vision_tower.h>
 
+#include "model/fixture_support.h"
 #include "test_support.h"
 
 namespace exadoc::model {
 namespace {
 
-namespace fs = std::filesystem;
+using exadoc::testing::fixture;
+using exadoc::testing::kFp32Tolerance;
+using exadoc::testing::max_abs_difference;
 using exadoc::testing::read_json;
+using exadoc::testing::to_ids;
+using exadoc::testing::to_vector;
 
 // exaone45-model.md §3.5, for the 33B geometry (merge 2, windows of 4×4 merge units).
 TEST(VisionLayout, MatchesTheSpecTestVectors) {
@@ -118,39 +123,13 @@ TEST(VisionLayout, PlaceholdersExpandPerImage) {
 
 // --- against Hugging Face (tests/fixtures/exaone45-tiny/reference/vision.safetensors, multimodal.*) ---
 
-fs::path fixture(const std::string& name) {
-  return exadoc::testing::source_dir() / "tests/fixtures/exaone45-tiny" / name;
-}
-
-std::vector<float> to_vector(const Tensor& tensor) {
-  std::vector<float> values(static_cast<size_t>(tensor.elements()));
-  to_f32(tensor.data(), tensor.dtype(), values.data(), values.size());
-  return values;
-}
-
-std::vector<int32_t> to_ids(const Tensor& tensor) {
-  std::vector<int32_t> ids;
-  for (int64_t i = 0; i < tensor.elements(); ++i)
-    ids.push_back(static_cast<int32_t>(tensor.data_as<int64_t>()[i]));
-  return ids;
-}
-
-float max_abs_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  EXPECT_EQ(a.size(), b.size());
-  float worst = 0.0f;
-  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
-  return worst;
-}
-
-constexpr float kFp32Tolerance = 1e-4f;
-
 class TinyVision : public ::testing::Test {
  protected:
   void SetUp() override {
-    config_ = load_model_config(fixture("config.json"));
-    checkpoint_ = std::make_unique<Checkpoint>(Checkpoint::open(fixture("")));
+    config_ = load_model_config(fixture("exaone45-tiny/config.json"));
+    checkpoint_ = std::make_unique<Checkpoint>(Checkpoint::open(fixture("exaone45-tiny/")));
     tower_ = std::make_unique<VisionTower>(config_, *checkpoint_, *backend_);
-    reference_ = SafetensorsFile::open(fixture("reference/vision.safetensors"));
+    reference_ = SafetensorsFile::open(fixture("exaone45-tiny/reference/vision.safetensors"));
   }
 
   Tensor reference(const std::string& name) const {
@@ -173,7 +152,8 @@ class TinyVision : public ::testing::Test {
     const Tensor resized = reference("resized." + std::to_string(k));
     const RgbImageView view{resized.data_as<uint8_t>(), static_cast<int>(resized.dim(1)),
                             static_cast<int>(resized.dim(0)), static_cast<size_t>(resized.dim(1)) * 3};
-    return preprocess_image(view, load_image_processor_config(fixture("preprocessor_config.json")))
+    return preprocess_image(view,
+                            load_image_processor_config(fixture("exaone45-tiny/preprocessor_config.json")))
         .pixel_values;
   }
 
@@ -217,47 +197,34 @@ TEST_F(TinyVision, SeveralImagesAtOnceDoNotInteract) {
   const std::vector<int> images{4, 0, 5, 3};
   std::vector<GridThw> grids;
   std::vector<Tensor> pixels;
-  int64_t rows = 0;
+  std::vector<float> expected;
   for (const int k : images) {
     grids.push_back(grid(k));
     pixels.push_back(pixel_values(k));
-    rows += pixels.back().dim(0);
-  }
-  Tensor all = backend_->allocate(DType::kF32, {rows, 1176});
-  int64_t row = 0;
-  std::vector<float> expected;
-  for (size_t i = 0; i < images.size(); ++i) {
-    backend_->copy_rows(pixels[i], all, row);
-    row += pixels[i].dim(0);
-    const std::vector<float> own = to_vector(reference("image_features." + std::to_string(images[i])));
+    const std::vector<float> own = to_vector(reference("image_features." + std::to_string(k)));
     expected.insert(expected.end(), own.begin(), own.end());
   }
+  const Tensor all = concatenate_rows(*backend_, pixels);
   EXPECT_LE(max_abs_difference(to_vector(tower_->forward(all, grids)), expected), kFp32Tolerance);
 }
 
 TEST_F(TinyVision, MultimodalLogitsAndGreedyContinuationsMatchTransformers) {
   const TextDecoder decoder(config_, *checkpoint_, *backend_);
-  const auto prompts = read_json(fixture("reference/multimodal.json"));
-  const auto logits_file = SafetensorsFile::open(fixture("reference/multimodal.safetensors"));
+  const auto prompts = read_json(fixture("exaone45-tiny/reference/multimodal.json"));
+  const auto logits_file = SafetensorsFile::open(fixture("exaone45-tiny/reference/multimodal.safetensors"));
   for (const char* name : {"one_image", "two_images"}) {
     SCOPED_TRACE(name);
     const auto& prompt = prompts[name];
     std::vector<GridThw> grids;
     std::vector<int64_t> tokens;
-    int64_t rows = 0;
+    std::vector<Tensor> pixels;
     for (const int k : prompt["images"].get<std::vector<int>>()) {
       grids.push_back(grid(k));
       tokens.push_back(tower_->tokens_for(grids.back()));
-      rows += pixel_values(k).dim(0);
+      pixels.push_back(pixel_values(k));
     }
-    Tensor pixels = backend_->allocate(DType::kF32, {rows, 1176});
-    int64_t row = 0;
-    for (const int k : prompt["images"].get<std::vector<int>>()) {
-      const Tensor own = pixel_values(k);
-      backend_->copy_rows(own, pixels, row);
-      row += own.dim(0);
-    }
-    const InjectedEmbeddings images{tower_->forward(pixels, grids), config_.image_token_id};
+    const InjectedEmbeddings images{tower_->forward(concatenate_rows(*backend_, pixels), grids),
+                                    config_.image_token_id};
     const std::vector<int32_t> ids =
         to_ids(logits_file->tensor(*logits_file->find(std::string(name) + ".input_ids")));
     ASSERT_EQ(ids, prompt["input_ids"].get<std::vector<int32_t>>());

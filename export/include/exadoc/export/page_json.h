@@ -15,14 +15,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <exadoc/export/output_file.h>  // write_json_file, used with page_to_json
 #include <exadoc/ingest/page_image.h>
 
 namespace exadoc::exporter {
 
 // image_file: the PNG written for this page, recorded relative to the JSON's folder.
 nlohmann::json page_to_json(const ingest::PageImage& page, int page_count, const std::string& image_file);
-
-// Writes atomically (temporary file, then rename), so a reader never sees half a JSON. Throws exadoc::Error.
-void write_json_file(const nlohmann::json& json, const std::filesystem::path& file);
 
 }  // namespace exadoc::exporter

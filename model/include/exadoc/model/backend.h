@@ -118,4 +118,8 @@ class Backend {
 // threads: 0 = one per core.
 std::unique_ptr<Backend> make_cpu_backend(int threads = 0);
 
+// Stacks tensors with the same row shape and dtype along the outermost axis into a new tensor on `backend`
+// (several images' pixel rows for one vision-tower call). Throws InternalError for mismatched parts or none.
+Tensor concatenate_rows(Backend& backend, std::span<const Tensor> parts);
+
 }  // namespace exadoc::model
