@@ -7,7 +7,8 @@ packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git
   # ingest: PDF (Poppler), raster images (libvips), scan clean-up (Leptonica), OCR (Tesseract)
-  libpoppler-cpp-dev poppler-utils libvips-dev libvips-tools libleptonica-dev libopencv-dev
+  # (libpoppler-private-dev: Poppler's core API, for the words and vector graphics of born-digital pages)
+  libpoppler-cpp-dev libpoppler-private-dev poppler-utils libvips-dev libvips-tools libleptonica-dev libopencv-dev
   libtesseract-dev
  tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor
   # CLI, JSON, tests

@@ -23,6 +23,7 @@
 
 #include "handles.h"
 #include "messages.h"
+#include "pdf_graphics.h"
 
 namespace exadoc::ingest {
 namespace {
@@ -123,6 +124,7 @@ class PdfSource final : public PageSource {
           "while being copied or downloaded - fetch it again");
     }
     release(std::move(document));
+    graphics_ = std::make_unique<PdfGraphicsReader>(path_);
   }
 
   const std::filesystem::path& path() const override { return path_; }
@@ -171,6 +173,18 @@ class PdfSource final : public PageSource {
     if (options.deskew == DeskewMode::kOn || (options.deskew == DeskewMode::kAuto && scanned)) deskew(result);
     if (options.text_layer && text_layer) result.set_text_layer(std::move(*text_layer));
     return result;
+  }
+
+  std::optional<PageContent> read_content(int page_index) const override {
+    PageContent content;
+    {
+      const Lease lease(*this);
+      content.info = info_of(*open_page(*lease.document, page_index), page_index);
+    }
+    PdfGraphicsReader::Content read = graphics_->read(page_index);
+    content.text_layer = std::move(read.text_layer);
+    content.graphics = std::move(read.graphics);
+    return content;
   }
 
  private:
@@ -287,6 +301,8 @@ class PdfSource final : public PageSource {
   bool eof_marker_ = false;
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::unique_ptr<poppler::document>> pool_;
+  // Created once the first poppler-cpp document exists, so that poppler-cpp's error callback stays installed.
+  std::unique_ptr<PdfGraphicsReader> graphics_;
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Engineering drawings: title block fields, the parts list and the notes of samples/drawing.pdf.
 #include <algorithm>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -20,13 +22,15 @@ struct Analysed {
   DrawingBlocks drawing;
 };
 
+// The drawing as the engine reads a born-digital page: words and vector graphics, nothing rendered.
 Analysed analyse(const std::string& sample, int page_number) {
   const auto source = ingest::open_page_source(testing::samples_dir() / sample);
-  const ingest::PageImage image = source->render(page_number - 1, ingest::RenderOptions{});  // 150 DPI
+  std::optional<ingest::PageContent> content = source->read_content(page_number - 1);
+  if (!content) throw std::runtime_error(sample + " has no vector graphics");
   Analysed result;
-  if (image.text_layer()) result.words = image.text_layer()->words;
-  result.tables = detect_tables(image, result.words);
-  result.drawing = analyze_drawing(image, result.words, result.tables);
+  result.words = std::move(content->text_layer.words);
+  result.tables = detect_tables(ruling_lines(content->graphics, content->info.size_pt, 150), result.words);
+  result.drawing = analyze_drawing(content->info.size_pt, result.words, result.tables);
   return result;
 }
 

@@ -1,7 +1,10 @@
-// Ruled tables from rendered pages: the manual's two tables (one split over two pages) and a drawn table with
-// merged cells.
+// Ruled tables: the manual's two tables (one split over two pages), found both in the rendered page and in
+// the page's vector graphics (the born-digital path, which renders nothing), and a drawn table with merged
+// cells.
 #include <cstdint>
 #include <fstream>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -16,17 +19,32 @@ namespace exadoc::layout::native {
 namespace {
 
 struct RenderedPage {
-  ingest::PageImage image;
+  PageInk rulings;
   std::vector<ingest::Word> words;
 };
 
-RenderedPage render_page(const std::filesystem::path& file, int page_number) {
+enum class InkFrom { kPixels, kGraphics };
+
+RenderedPage read_page(const std::filesystem::path& file, int page_number, InkFrom from = InkFrom::kPixels) {
   const auto source = ingest::open_page_source(file);
-  ingest::PageImage image = source->render(page_number - 1, ingest::RenderOptions{});  // 150 DPI
+  if (from == InkFrom::kGraphics) {
+    std::optional<ingest::PageContent> content = source->read_content(page_number - 1);
+    if (!content) throw std::runtime_error(file.string() + " has no vector graphics");
+    return {ruling_lines(content->graphics, content->info.size_pt, 150),
+            std::move(content->text_layer.words)};
+  }
+  const ingest::PageImage image = source->render(page_number - 1, ingest::RenderOptions{});  // 150 DPI
   std::vector<ingest::Word> words;
   if (image.text_layer()) words = image.text_layer()->words;
-  return {std::move(image), std::move(words)};
+  return {ruling_lines(ink_from_pixels(image)), std::move(words)};
 }
+
+class DetectPdfTables : public ::testing::TestWithParam<InkFrom> {};
+
+INSTANTIATE_TEST_SUITE_P(Ink, DetectPdfTables, ::testing::Values(InkFrom::kPixels, InkFrom::kGraphics),
+                         [](const ::testing::TestParamInfo<InkFrom>& info) {
+                           return info.param == InkFrom::kPixels ? "FromPixels" : "FromVectorGraphics";
+                         });
 
 std::string cell_text(const Table& table, int row, int column) {
   for (const TableCell& cell : table.cells) {
@@ -60,7 +78,7 @@ const DetectedTable* find_table(const std::vector<DetectedTable>& tables,
   return nullptr;
 }
 
-TEST(DetectTables, SparePartsTableSplitOverTwoPages) {
+TEST_P(DetectPdfTables, SparePartsTableSplitOverTwoPages) {
   const nlohmann::json entry = testing::sample_entry("manual.pdf");
   const nlohmann::json* spec = nullptr;
   for (const auto& table : entry["tables"]) {
@@ -71,8 +89,8 @@ TEST(DetectTables, SparePartsTableSplitOverTwoPages) {
 
   std::vector<std::string> part_numbers;
   for (int page_number : (*spec)["pages"].get<std::vector<int>>()) {
-    const RenderedPage page = render_page(testing::samples_dir() / "manual.pdf", page_number);
-    const std::vector<DetectedTable> tables = detect_tables(page.image, page.words);
+    const RenderedPage page = read_page(testing::samples_dir() / "manual.pdf", page_number, GetParam());
+    const std::vector<DetectedTable> tables = detect_tables(page.rulings, page.words);
     const DetectedTable* parts = find_table(tables, columns);
     ASSERT_NE(parts, nullptr) << "page " << page_number
                               << ": no table headed by the manifest's columns among " << tables.size();
@@ -88,12 +106,13 @@ TEST(DetectTables, SparePartsTableSplitOverTwoPages) {
   EXPECT_EQ(part_numbers, entry["part_numbers"].get<std::vector<std::string>>());
 }
 
-TEST(DetectTables, TechnicalDataTable) {
+TEST_P(DetectPdfTables, TechnicalDataTable) {
   const nlohmann::json entry = testing::sample_entry("manual.pdf");
   const nlohmann::json& spec = entry["tables"][0];
   ASSERT_EQ(spec["id"], "technical_data");
-  const RenderedPage page = render_page(testing::samples_dir() / "manual.pdf", spec["pages"][0].get<int>());
-  const std::vector<DetectedTable> tables = detect_tables(page.image, page.words);
+  const RenderedPage page =
+      read_page(testing::samples_dir() / "manual.pdf", spec["pages"][0].get<int>(), GetParam());
+  const std::vector<DetectedTable> tables = detect_tables(page.rulings, page.words);
   const DetectedTable* data = find_table(tables, spec["columns"].get<std::vector<std::string>>());
   ASSERT_NE(data, nullptr) << tables.size() << " tables on the page";
   const auto rows = spec["rows"].get<std::vector<std::vector<std::string>>>();
@@ -164,9 +183,9 @@ TEST(DetectTables, MergedCellsBecomeSpans) {
   const std::filesystem::path file = dir.path() / "merged.bmp";
   write_bmp(file, kWidthPx, kHeightPx, grey);
 
-  RenderedPage page = render_page(file, 1);
-  ASSERT_NEAR(page.image.dpi(), 150, 0.5);
-  const double pt_per_px = page.image.info().size_pt.width / page.image.width_px();
+  RenderedPage page = read_page(file, 1);
+  ASSERT_NEAR(page.rulings.dpi, 150, 0.5);
+  const double pt_per_px = page.rulings.size_pt.width / page.rulings.width_px;
   auto word_at = [pt_per_px](std::string text, int centre_x_px, int centre_y_px) {
     ingest::Word word;
     word.text = std::move(text);
@@ -181,7 +200,7 @@ TEST(DetectTables, MergedCellsBecomeSpans) {
                 word_at("d", 500, 533),      word_at("outside", 100, 100)};
   for (size_t i = 2; i < page.words.size(); ++i) page.words[i].font_name = "NanumGothic";
 
-  const std::vector<DetectedTable> tables = detect_tables(page.image, page.words);
+  const std::vector<DetectedTable> tables = detect_tables(page.rulings, page.words);
   ASSERT_EQ(tables.size(), 1u);
   const Table& table = tables[0].table;
   EXPECT_EQ(table.rows, 3);

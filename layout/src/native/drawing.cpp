@@ -193,20 +193,19 @@ std::string run_text(const std::vector<ingest::Word>& words, const std::vector<s
   return text;
 }
 
-Block make_block(BlockType type, const ingest::BoxPt& box_pt, const ingest::PageImage& page) {
+Block make_block(BlockType type, const ingest::BoxPt& box_pt, const ingest::SizePt& size_pt) {
   Block block;
   block.type = type;
-  block.box = to_box1000(box_pt, page.info().size_pt);
+  block.box = to_box1000(box_pt, size_pt);
   block.source = BlockSource::kTextLayer;
   return block;
 }
 
 }  // namespace
 
-DrawingBlocks analyze_drawing(const ingest::PageImage& page, const std::vector<ingest::Word>& words,
+DrawingBlocks analyze_drawing(const ingest::SizePt& size_pt, const std::vector<ingest::Word>& words,
                               const std::vector<DetectedTable>& tables) {
   DrawingBlocks result;
-  const ingest::SizePt size_pt = page.info().size_pt;
 
   // Title block: the ruled tables in the lower half whose cells carry at least two labels. It may come as
   // several tables, as detect_tables parts rows whose column rules do not line up.
@@ -229,7 +228,7 @@ DrawingBlocks analyze_drawing(const ingest::PageImage& page, const std::vector<i
   }
   if (!title_box_pt || !fields.contains("drawing_number")) return {};
 
-  Block title_block = make_block(BlockType::kTitleBlock, *title_box_pt, page);
+  Block title_block = make_block(BlockType::kTitleBlock, *title_box_pt, size_pt);
   for (const std::string& line : title_lines)
     title_block.text += (title_block.text.empty() ? "" : "\n") + line;
   title_block.fields = std::move(fields);
@@ -240,7 +239,7 @@ DrawingBlocks analyze_drawing(const ingest::PageImage& page, const std::vector<i
     const bool taken = std::find(result.table_indices.begin(), result.table_indices.end(), table_index) !=
                        result.table_indices.end();
     if (taken || !is_bom_header(detected.table)) continue;
-    Block bom = make_block(BlockType::kBomTable, detected.box_pt, page);
+    Block bom = make_block(BlockType::kBomTable, detected.box_pt, size_pt);
     bom.table = detected.table;
     bom.html = table_to_html(detected.table);
     bom.text = table_text(detected.table);
@@ -293,7 +292,7 @@ DrawingBlocks analyze_drawing(const ingest::PageImage& page, const std::vector<i
       note_words.insert(note_words.end(), run.begin(), run.end());
       last_bottom_pt = words_box(words, run).y2;
     }
-    Block note = make_block(BlockType::kDrawingNote, words_box(words, note_words), page);
+    Block note = make_block(BlockType::kDrawingNote, words_box(words, note_words), size_pt);
     note.text = heading.text;
     for (const std::string& text : notes) note.text += "\n" + text;
     result.blocks.push_back(std::move(note));
@@ -320,7 +319,7 @@ DrawingBlocks analyze_drawing(const ingest::PageImage& page, const std::vector<i
           run.begin(), run.end(), [&words](size_t index) { return is_diameter_text(words[index].text); });
       const bool dimension = diameter || (run.size() == 1 && is_dimension_text(words[run.front()].text));
       if (!dimension) continue;
-      Block block = make_block(BlockType::kDimension, words_box(words, run), page);
+      Block block = make_block(BlockType::kDimension, words_box(words, run), size_pt);
       block.text = run_text(words, run);
       result.blocks.push_back(std::move(block));
       result.word_indices.insert(result.word_indices.end(), run.begin(), run.end());

@@ -19,7 +19,8 @@ struct DrawingBlocks {
 // Empty when the page does not look like a drawing (no title block with a drawing number). Title block fields
 // use the keys drawing_number, revision, scale, sheet, title, material, drawn_by, checked_by, approved_by,
 // date where found. The BOM is the ruled table whose header names item/part number columns.
-DrawingBlocks analyze_drawing(const ingest::PageImage& page, const std::vector<ingest::Word>& words,
+DrawingBlocks analyze_drawing(const ingest::SizePt& size_pt, const std::vector<ingest::Word>& words,
+
                               const std::vector<DetectedTable>& tables);
 
 }  // namespace exadoc::layout::native

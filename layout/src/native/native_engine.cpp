@@ -48,27 +48,64 @@ std::string table_text(const Table& table) {
   return text;
 }
 
-AnalysedPage analyse_page(const ingest::PageSource& source, ingest::PageImage first,
-                          const NativeOptions& options) {
-  AnalysedPage result;
-  const int page_index = first.info().index;
-  ingest::PageImage image = std::move(first);
+// What the analysis of one page starts from, however it was read.
+struct PageInput {
+  Page page;  // number, sizes, rotation, skew; no blocks yet
   std::vector<ingest::Word> words;
-  if (image.text_layer()) words = image.text_layer()->words;
-  BlockSource block_source = BlockSource::kTextLayer;
+  native::PageInk rulings;  // ruling lines, for tables
+  native::InkGrid ink;      // all ink, coarse, for figures
+  BlockSource source = BlockSource::kTextLayer;
   float confidence = 1.0f;
-  if (words.empty()) {
-    // No text layer: a scan. PDF pages are rendered again at the OCR resolution; image files keep theirs.
-    if (source.type() == ingest::FileType::kPdf && options.ocr_dpi > options.dpi) {
-      image = source.render(page_index, {options.ocr_dpi, ingest::DeskewMode::kAuto, false});
-    }
-    native::OcrResult ocr = native::ocr_page(image, options.ocr_languages);
-    words = std::move(ocr.words);
-    block_source = BlockSource::kOcr;
-    confidence = ocr.mean_confidence;
-  }
+};
 
-  Page& page = result.page;
+// Images covering more than this fraction of a born-digital page make it a scan with a text layer (an OCR'd
+// PDF, say): its ink is in the image's pixels, which only a rendering shows.
+constexpr double kMaxImageFractionWithoutPixels = 0.25;
+
+bool needs_pixels(const ingest::PageContent& content) {
+  if (content.text_layer.words.empty()) return true;  // a scan: OCR reads pixels
+  const double page_area = content.info.size_pt.width * content.info.size_pt.height;
+  double image_area = 0;
+  for (const ingest::BoxPt& box : content.graphics.images) {
+    image_area += std::max(0.0, box.x2 - box.x1) * std::max(0.0, box.y2 - box.y1);
+  }
+  return image_area > kMaxImageFractionWithoutPixels * page_area;
+}
+
+// Born-digital pages: words and ink straight from the PDF, nothing rendered.
+PageInput input_from_content(ingest::PageContent&& content, const NativeOptions& options) {
+  PageInput input;
+  input.rulings = native::ruling_lines(content.graphics, content.info.size_pt, options.dpi);
+  // Figures need ink only per grid cell: painted at one pixel per cell, the mask is the grid.
+  input.ink = native::ink_grid(
+      native::ink_from_graphics(content.graphics, content.info.size_pt, 72.0 / native::kInkGridCellPt),
+      native::kInkGridCellPt);
+  input.page.number = content.info.index + 1;
+  input.page.size_pt = content.info.size_pt;
+  input.page.width_px = input.rulings.width_px;
+  input.page.height_px = input.rulings.height_px;
+  input.page.dpi = options.dpi;
+  input.page.rotation_deg = content.info.rotation_deg;
+  input.words = std::move(content.text_layer.words);
+  return input;
+}
+
+// Scans, image files, and PDF pages whose ink is in images: pixels, read by OCR when there is no text layer.
+PageInput input_from_pixels(const ingest::PageSource& source, int page_index, bool has_text_layer,
+                            const NativeOptions& options) {
+  // Image files keep their own resolution; PDF pages without text are rendered at the OCR resolution.
+  const bool pdf_scan = source.type() == ingest::FileType::kPdf && !has_text_layer;
+  const ingest::PageImage image =
+      source.render(page_index, {pdf_scan ? options.ocr_dpi : options.dpi, ingest::DeskewMode::kAuto, true});
+  PageInput input;
+  if (image.text_layer()) input.words = image.text_layer()->words;
+  if (input.words.empty()) {
+    native::OcrResult ocr = native::ocr_page(image, options.ocr_languages);
+    input.words = std::move(ocr.words);
+    input.source = BlockSource::kOcr;
+    input.confidence = ocr.mean_confidence;
+  }
+  Page& page = input.page;
   page.number = page_index + 1;
   page.size_pt = image.info().size_pt;
   page.width_px = image.width_px();
@@ -76,9 +113,22 @@ AnalysedPage analyse_page(const ingest::PageSource& source, ingest::PageImage fi
   page.dpi = image.dpi();
   page.rotation_deg = image.info().rotation_deg;
   if (image.skew()) page.skew_deg = image.skew()->angle_deg;
+  const native::PageInk ink = native::ink_from_pixels(image);
+  input.rulings = native::ruling_lines(ink);
+  input.ink = native::ink_grid(ink, native::kInkGridCellPt);
+  return input;
+}
 
-  const std::vector<native::DetectedTable> tables = native::detect_tables(image, words);
-  native::DrawingBlocks drawing = native::analyze_drawing(image, words, tables);
+AnalysedPage analyse_page(PageInput read) {
+  AnalysedPage result;
+  result.page = std::move(read.page);
+  Page& page = result.page;
+  const std::vector<ingest::Word>& words = read.words;
+  const BlockSource block_source = read.source;
+  const float confidence = read.confidence;
+
+  const std::vector<native::DetectedTable> tables = native::detect_tables(read.rulings, words);
+  native::DrawingBlocks drawing = native::analyze_drawing(page.size_pt, words, tables);
 
   native::TextLayoutInput input;
   input.words = &words;
@@ -111,8 +161,7 @@ AnalysedPage analyse_page(const ingest::PageSource& source, ingest::PageImage fi
     result.blocks.push_back(std::move(block));
   }
 
-  const native::InkGrid ink = native::ink_grid(image);
-  input.ink = &ink;
+  input.ink = &read.ink;
   for (PlacedBlock& block : native::layout_text(input)) result.blocks.push_back(std::move(block));
   for (PlacedBlock& block : result.blocks) {
     block.block.source = block_source;
@@ -282,15 +331,15 @@ Document parse_native(const ingest::PageSource& source, const NativeOptions& opt
   std::vector<int> indices(static_cast<size_t>(page_count));
   for (int i = 0; i < page_count; ++i) indices[static_cast<size_t>(i)] = i;
 
-  ingest::RenderOptions render;
-  render.dpi = options.dpi;
-  render.deskew = ingest::DeskewMode::kAuto;
-  render.text_layer = true;
   // Each slot is written by the one thread that analyses its page.
   const std::vector<ingest::PageFailure> failures =
-      ingest::render_pages(source, indices, render, options.jobs, [&](ingest::PageImage&& image) {
-        const int page_index = image.info().index;
-        pages[static_cast<size_t>(page_index)] = analyse_page(source, std::move(image), options);
+      ingest::for_each_page(indices, options.jobs, [&](int page_index) {
+        std::optional<ingest::PageContent> content = source.read_content(page_index);
+        PageInput input = content && !needs_pixels(*content)
+                              ? input_from_content(std::move(*content), options)
+                              : input_from_pixels(source, page_index,
+                                                  content && !content->text_layer.words.empty(), options);
+        pages[static_cast<size_t>(page_index)] = analyse_page(std::move(input));
         if (on_page) on_page(page_index);
       });
   for (const ingest::PageFailure& failure : failures) {

@@ -1,4 +1,4 @@
-// Ruled tables from the rendered page. The cells are the holes the ruling lines enclose: a merged cell is
+// Ruled tables from the page's ink. The cells are the holes the ruling lines enclose: a merged cell is
 // simply a larger hole, so spans fall out of snapping every cell edge to the table's grid lines instead of
 // having to find missing separator segments.
 #include "native/tables.h"
@@ -17,9 +17,6 @@
 namespace exadoc::layout::native {
 namespace {
 
-// Ink: anti-aliased hairlines rendered at 150 DPI come out around grey 100–150; light header shading stays
-// above.
-constexpr double kInkGreyLevel = 160;
 // A ruling line runs at least this fraction of the page side: longer than the strokes of any glyph, shorter
 // than the narrowest column of a real table.
 constexpr double kMinLineFractionOfPage = 1.0 / 40.0;
@@ -66,37 +63,18 @@ int nearest(const std::vector<double>& centres, int value) {
   return best;
 }
 
-cv::Mat ruling_lines(const ingest::PageImage& page) {
-  std::vector<uint8_t> rgb = page.rgb_pixels();
-  const cv::Mat rgb_mat(page.height_px(), page.width_px(), CV_8UC3, rgb.data());
-  cv::Mat grey;
-  cv::cvtColor(rgb_mat, grey, cv::COLOR_RGB2GRAY);
-  cv::Mat ink;
-  cv::threshold(grey, ink, kInkGreyLevel - 1, 255, cv::THRESH_BINARY_INV);
-
-  const int min_width_px = std::max(8, static_cast<int>(page.width_px() * kMinLineFractionOfPage));
-  const int min_height_px = std::max(8, static_cast<int>(page.height_px() * kMinLineFractionOfPage));
-  cv::Mat horizontal;
-  cv::Mat vertical;
-  cv::morphologyEx(ink, horizontal, cv::MORPH_OPEN,
-                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(min_width_px, 1)));
-  cv::morphologyEx(ink, vertical, cv::MORPH_OPEN,
-                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, min_height_px)));
-  cv::Mat lines = horizontal | vertical;
-  // Closes the pixel gaps anti-aliasing leaves where a rule meets another, so every cell is a closed hole.
-  cv::dilate(lines, lines, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
-  return lines;
-}
-
-std::vector<cv::Rect> find_cells(const cv::Mat& lines, double dpi) {
+// `lines` is the part of the page's ruling-line mask at `origin` (the rest of the page has no lines); `page`
+// is the page's size in pixels.
+std::vector<cv::Rect> find_cells(const cv::Mat& lines, const cv::Point& origin, const cv::Size& page,
+                                 double dpi) {
   std::vector<std::vector<cv::Point>> contours;
   std::vector<cv::Vec4i> hierarchy;
-  cv::findContours(lines, contours, hierarchy, cv::RETR_CCOMP, cv::CHAIN_APPROX_SIMPLE);
+  cv::findContours(lines, contours, hierarchy, cv::RETR_CCOMP, cv::CHAIN_APPROX_SIMPLE, origin);
 
   const int min_cell_px = static_cast<int>(kMinCellInch * dpi);
-  const double page_area_px = static_cast<double>(lines.cols) * lines.rows;
-  const int band_x_px = static_cast<int>(lines.cols * kMarginBandFraction);
-  const int band_y_px = static_cast<int>(lines.rows * kMarginBandFraction);
+  const double page_area_px = static_cast<double>(page.area());
+  const int band_x_px = static_cast<int>(page.width * kMarginBandFraction);
+  const int band_y_px = static_cast<int>(page.height * kMarginBandFraction);
   std::vector<cv::Rect> cells;
   for (size_t i = 0; i < contours.size(); ++i) {
     if (hierarchy[i][3] < 0) continue;  // an outer boundary of ink; holes are the ones with a parent
@@ -105,8 +83,8 @@ std::vector<cv::Rect> find_cells(const cv::Mat& lines, double dpi) {
     const double rect_area = static_cast<double>(rect.area());
     if (rect_area > kMaxCellFractionOfPage * page_area_px) continue;
     if (cv::contourArea(contours[i]) < kMinCellFill * rect_area) continue;
-    const bool in_band = rect.br().x <= band_x_px || rect.x >= lines.cols - band_x_px ||
-                         rect.br().y <= band_y_px || rect.y >= lines.rows - band_y_px;
+    const bool in_band = rect.br().x <= band_x_px || rect.x >= page.width - band_x_px ||
+                         rect.br().y <= band_y_px || rect.y >= page.height - band_y_px;
     if (in_band) continue;
     cells.push_back(rect);
   }
@@ -203,7 +181,7 @@ ingest::BoxPt to_pt(const cv::Rect& rect_px, double pt_per_px_x, double pt_per_p
           rect_px.br().y * pt_per_px_y};
 }
 
-std::optional<DetectedTable> build_table(std::vector<Cell> cells, const ingest::PageImage& page,
+std::optional<DetectedTable> build_table(std::vector<Cell> cells, const PageInk& page,
                                          const std::vector<ingest::Word>& words, double snap_px) {
   const auto [rows, columns] = snap_to_grid(cells, snap_px);
   std::erase_if(cells,
@@ -254,8 +232,8 @@ std::optional<DetectedTable> build_table(std::vector<Cell> cells, const ingest::
          row_bold[static_cast<size_t>(header_rows)] && row_bold[0])
     ++header_rows;
 
-  const double pt_per_px_x = page.info().size_pt.width / page.width_px();
-  const double pt_per_px_y = page.info().size_pt.height / page.height_px();
+  const double pt_per_px_x = page.size_pt.width / page.width_px;
+  const double pt_per_px_y = page.size_pt.height / page.height_px;
   detected.table.rows = rows;
   detected.table.columns = columns;
   for (size_t cell_index = 0; cell_index < cells.size(); ++cell_index) {
@@ -306,10 +284,47 @@ std::vector<std::vector<size_t>> group_lines(const std::vector<ingest::Word>& wo
   return lines;
 }
 
-std::vector<DetectedTable> detect_tables(const ingest::PageImage& page,
-                                         const std::vector<ingest::Word>& words) {
-  const double snap_px = kSnapInch * page.dpi();
-  const std::vector<cv::Rect> cells = find_cells(ruling_lines(page), page.dpi());
+int min_line_px(int page_side_px) {
+  return std::max(8, static_cast<int>(page_side_px * kMinLineFractionOfPage));
+}
+
+PageInk ruling_lines(const PageInk& ink) {
+  PageInk lines = ink;
+  // OpenCV only reads the ink; the cast is for its non-const constructor.
+  const cv::Mat source(ink.height_px, ink.width_px, CV_8UC1, const_cast<uint8_t*>(ink.mask.data()));
+  cv::Mat horizontal;
+  cv::Mat vertical;
+  cv::morphologyEx(source, horizontal, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(min_line_px(ink.width_px), 1)));
+  cv::morphologyEx(source, vertical, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, min_line_px(ink.height_px))));
+  cv::Mat target(lines.height_px, lines.width_px, CV_8UC1, lines.mask.data());
+  cv::bitwise_or(horizontal, vertical, target);
+  return lines;
+}
+
+PageInk ruling_lines(const ingest::PageGraphics& graphics, const ingest::SizePt& size_pt, double dpi) {
+  const auto width_px = static_cast<int>(std::llround(size_pt.width * dpi / 72.0));
+  const auto height_px = static_cast<int>(std::llround(size_pt.height * dpi / 72.0));
+  return rulings_from_graphics(graphics, size_pt, dpi, min_line_px(width_px), min_line_px(height_px));
+}
+
+std::vector<DetectedTable> detect_tables(const PageInk& page, const std::vector<ingest::Word>& words) {
+  const double snap_px = kSnapInch * page.dpi;
+  if (page.mask.empty()) return {};  // no ruling lines at all
+  // OpenCV only reads the mask; the cast is for its non-const constructor.
+  const cv::Mat mask(page.height_px, page.width_px, CV_8UC1, const_cast<uint8_t*>(page.mask.data()));
+  // Cells can only lie within the lines' bounding box: the rest of the page is not looked at again.
+  const cv::Rect page_px(0, 0, page.width_px, page.height_px);
+  const cv::Rect extent = cv::boundingRect(mask);
+  if (extent.empty()) return {};
+  const cv::Rect roi = (extent - cv::Point(2, 2) + cv::Size(4, 4)) & page_px;
+  cv::Mat lines;
+  // Closes the pixel gaps anti-aliasing leaves where a rule meets another, so every cell is a closed hole.
+  cv::dilate(mask(roi), lines, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)), cv::Point(-1, -1),
+             1, cv::BORDER_CONSTANT, cv::Scalar(0));
+  const std::vector<cv::Rect> cells = find_cells(lines, roi.tl(), page_px.size(), page.dpi);
+
   std::vector<DetectedTable> tables;
   for (const auto& group : group_cells(cells, static_cast<int>(std::ceil(snap_px)))) {
     std::vector<Cell> grid_cells;

@@ -1,10 +1,12 @@
-// Private to layout: tables found from ruling lines on the rendered page (OpenCV).
+// Private to layout: tables found from the ruling lines of the page's ink (OpenCV).
 #pragma once
 
 #include <vector>
 
 #include <exadoc/ingest/page_image.h>
 #include <exadoc/layout/document.h>
+
+#include "native/page_ink.h"
 
 namespace exadoc::layout::native {
 
@@ -15,10 +17,16 @@ struct DetectedTable {
   std::vector<ingest::BoxPt> cell_boxes_pt;  // parallel to table.cells: each cell's ruled frame
 };
 
-// Finds ruled tables: horizontal and vertical lines by morphology, their crossings as the grid, cells merged
-// where a separating line is missing. Header rows are marked when their text is bold or the row is the first.
-// Words are assigned to the cell holding their centre. Returns tables top to bottom.
-std::vector<DetectedTable> detect_tables(const ingest::PageImage& page,
+// The page's ruling lines (horizontal and vertical strokes longer than any glyph) as a mask: isolated from
+// the page's ink by morphological opening, or drawn straight from a born-digital page's vector graphics.
+PageInk ruling_lines(const PageInk& ink);
+PageInk ruling_lines(const ingest::PageGraphics& graphics, const ingest::SizePt& size_pt, double dpi);
+
+// Finds ruled tables in a ruling-line mask: the holes the lines enclose are the cells, their edges the grid,
+// cells merged where a separating line is missing. Header rows are marked when their text is bold or the row
+// is the first. Words are assigned to the cell holding their centre. Returns tables top to bottom.
+std::vector<DetectedTable> detect_tables(const PageInk& rulings,
+
                                          const std::vector<ingest::Word>& words);
 
 // The given words as text lines: each line's word indices left to right, lines top to bottom. Words share a

@@ -366,25 +366,22 @@ std::vector<Line> build_lines(const std::vector<Word>& words, const std::vector<
   return lines;
 }
 
-InkGrid ink_grid(const ingest::PageImage& page, double cell_pt) {
+InkGrid ink_grid(const PageInk& page, double cell_pt) {
   InkGrid grid;
-  const int width_px = page.width_px(), height_px = page.height_px();
-  const double px_per_pt = page.dpi() / 72.0;
+  const int width_px = page.width_px, height_px = page.height_px;
+  const double px_per_pt = page.dpi / 72.0;
   if (width_px <= 0 || height_px <= 0 || px_per_pt <= 0) return grid;
   grid.cell_pt = cell_pt;
   const double cell_px = cell_pt * px_per_pt;
   grid.columns = std::max(1, static_cast<int>(std::ceil(width_px / cell_px)));
   grid.rows = std::max(1, static_cast<int>(std::ceil(height_px / cell_px)));
   grid.ink.assign(static_cast<size_t>(grid.columns) * static_cast<size_t>(grid.rows), false);
-  const std::vector<uint8_t> rgb = page.rgb_pixels();
   for (int y = 0; y < height_px; ++y) {
-    const auto row = static_cast<int>(y / cell_px);
+    const auto row = static_cast<size_t>(y / cell_px);
+    const uint8_t* mask_row = page.mask.data() + static_cast<size_t>(y) * static_cast<size_t>(width_px);
     for (int x = 0; x < width_px; ++x) {
-      const size_t at = (static_cast<size_t>(y) * static_cast<size_t>(width_px) + static_cast<size_t>(x)) * 3;
-      // Dark enough to be a stroke, not the pale fills and anti-aliased edges of a born-digital page.
-      if (rgb[at] + rgb[at + 1] + rgb[at + 2] < 3 * 160) {
-        grid.ink[static_cast<size_t>(row) * static_cast<size_t>(grid.columns) +
-                 static_cast<size_t>(x / cell_px)] = true;
+      if (mask_row[x] != 0) {
+        grid.ink[row * static_cast<size_t>(grid.columns) + static_cast<size_t>(x / cell_px)] = true;
       }
     }
   }

@@ -8,6 +8,8 @@
 #include <exadoc/ingest/page_image.h>
 #include <exadoc/layout/document.h>
 
+#include "native/page_ink.h"
+
 namespace exadoc::layout::native {
 
 // A block while the page is analysed: boxes stay in points until the page is done, because reading order and
@@ -38,8 +40,11 @@ struct InkGrid {
   std::vector<bool> ink;  // row-major
 };
 
-// Downsamples the page's pixels to cells of about cell_pt points.
-InkGrid ink_grid(const ingest::PageImage& page, double cell_pt = 4.0);
+// Fine enough to tell a figure from the text beside it, coarse enough to bridge the gaps within a drawing.
+constexpr double kInkGridCellPt = 4.0;
+
+// Downsamples the page's ink to cells of about cell_pt points.
+InkGrid ink_grid(const PageInk& page, double cell_pt = kInkGridCellPt);
 
 struct TextLayoutInput {
   const std::vector<ingest::Word>* words = nullptr;

@@ -18,6 +18,7 @@
 
 #include <exadoc/ingest/file_type.h>
 #include <exadoc/ingest/limits.h>
+#include <exadoc/ingest/page_content.h>
 #include <exadoc/ingest/page_image.h>
 
 namespace exadoc::ingest {
@@ -45,6 +46,9 @@ class PageSource {
   virtual PageInfo page_info(int page_index) const = 0;
   // Renders (PDF) or decodes (images) one page, with its text layer and deskew as options ask.
   virtual PageImage render(int page_index, const RenderOptions& options) const = 0;
+  // Born-digital formats (PDF): the page's text layer and vector graphics, read without rendering. Image
+  // files have neither and return nullopt. Throws InputError.
+  virtual std::optional<PageContent> read_content(int /*page_index*/) const { return std::nullopt; }
 };
 
 // Throws InputError: unreadable, empty, unsupported type, or a file that fails the checks above.

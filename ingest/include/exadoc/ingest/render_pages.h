@@ -14,6 +14,11 @@ struct PageFailure {
   std::string message;  // the exception's full message (file and page included)
 };
 
+// Runs work(page_index) for the given pages on `jobs` threads (0: one per core). A page whose work throws is
+// reported in the result, sorted by page; the other pages go on.
+std::vector<PageFailure> for_each_page(const std::vector<int>& page_indices, int jobs,
+                                       const std::function<void(int page_index)>& work);
+
 // Renders the given pages on `jobs` threads (0: one per core) and hands each page to consume, on the thread
 // that rendered it, so consume must be thread-safe (writing one file per page is). A page whose rendering or
 // consume throws is reported in the result; the other pages go on.

@@ -1,6 +1,7 @@
 // exadoc/layout/native_engine.h — the native engine: documents to blocks without a model or a GPU.
 //
-// Born-digital pages take their words from the PDF text layer; image-only pages (scans, and PDF pages without
+// Born-digital pages take their words and vector graphics from the PDF and are never rendered (ruling lines
+// and figures come from what the page strokes and fills); image-only pages (scans, and PDF pages without
 // text) are deskewed and read by Tesseract. Layout analysis is geometric: lines and paragraphs from words,
 // columns and reading order by recursive XY-cut, headings from font size and weight, lists, tables from
 // ruling lines (OpenCV) with merged cells, figures and captions, page headers and footers found by repetition
@@ -19,7 +20,8 @@ namespace exadoc::layout {
 
 struct NativeOptions {
   std::vector<std::string> ocr_languages{"eng", "kor"};  // Tesseract language packs, Debian's traineddata
-  double dpi = 150;      // rendering of born-digital pages (ruling-line detection)
+  double dpi = 150;      // the analysis grid of born-digital pages (reported as the page's pixel size)
+
   double ocr_dpi = 300;  // rendering of PDF pages that need OCR
   int jobs = 0;          // pages analysed in parallel; 0: one per core
 };
