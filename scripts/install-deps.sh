@@ -13,6 +13,8 @@ packages=(
  tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor
   # CLI, JSON, tests
   libcli11-dev nlohmann-json3-dev libvalijson-dev libgtest-dev libgmock-dev
+  # the index (SQLite with FTS5; the sqlite3 shell for users' own queries) and content hashes (OpenSSL SHA-256)
+  libsqlite3-dev sqlite3 libssl-dev
   # model: tokenizer.json's pre-tokenizer regexes (Unicode properties)
   libpcre2-dev
   # libFuzzer targets, run for a bounded number of iterations by scripts/test.sh

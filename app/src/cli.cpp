@@ -33,8 +33,11 @@ int run_cli(int argc, char** argv) {
     actions.emplace(app.get_subcommands({}).back(), std::move(action));
   };
   add(add_parse_command);
+  add(add_batch_command);
+  add(add_query_command);
+  add(add_search_command);
+  add(add_xref_command);
   add(add_render_command);
-
   add(add_doctor_command);
   add(add_model_command);
 

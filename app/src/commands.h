@@ -13,5 +13,9 @@ CommandAction add_render_command(CLI::App& app);
 CommandAction add_doctor_command(CLI::App& app);
 CommandAction add_model_command(CLI::App& app);
 CommandAction add_parse_command(CLI::App& app);
+CommandAction add_batch_command(CLI::App& app);
+CommandAction add_query_command(CLI::App& app);
+CommandAction add_search_command(CLI::App& app);
+CommandAction add_xref_command(CLI::App& app);
 
 }  // namespace exadoc::app

@@ -1,4 +1,5 @@
 #include "console.h"
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 
@@ -29,23 +30,26 @@ void install_console_log_sink() {
   });
 }
 
-Progress::Progress(std::string label, int total)
-    : label_(std::move(label)), total_(total), live_(stderr_is_terminal()) {}
+Progress::Progress(std::string label, int total, std::string unit)
+    : label_(std::move(label)), total_(total), unit_(std::move(unit)), live_(stderr_is_terminal()) {}
 
 Progress::~Progress() {
   if (!finished_) finish("");
 }
 
-void Progress::advance() {
+void Progress::advance(const std::string& line, const std::string& detail) {
   std::lock_guard lock(stderr_mutex());
   ++done_;
+  if (live_) std::fprintf(stderr, "\r\033[K");
+  if (!line.empty()) std::fprintf(stderr, "%s\n", line.c_str());
   if (live_) {
     constexpr int kBarWidth = 30;
-    const int filled = total_ > 0 ? done_ * kBarWidth / total_ : kBarWidth;
-    std::fprintf(stderr, "\r\033[K%s [%.*s%*s] %d/%d pages", label_.c_str(), filled,
-                 "##############################", kBarWidth - filled, "", done_, total_);
-    std::fflush(stderr);
+    const int filled = total_ > 0 ? std::min(done_, total_) * kBarWidth / total_ : kBarWidth;
+    std::fprintf(stderr, "%s [%.*s%*s] %d/%d %s%s%s", label_.c_str(), filled,
+                 "##############################", kBarWidth - filled, "", done_, total_, unit_.c_str(),
+                 detail.empty() ? "" : ", ", detail.c_str());
   }
+  std::fflush(stderr);
 }
 
 void Progress::finish(const std::string& summary) {

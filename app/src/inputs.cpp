@@ -10,7 +10,20 @@ namespace exadoc::app {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs) {
+namespace {
+
+// Hidden entries (".processing", editors' swap files) and the output folder are not inputs.
+bool skipped_entry(const fs::path& path, const fs::path& exclude) {
+  const std::string name = path.filename().string();
+  if (!name.empty() && name.front() == '.') return true;
+  std::error_code error;
+  return !exclude.empty() && fs::equivalent(path, exclude, error);
+}
+
+}  // namespace
+
+std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs, bool recursive,
+                                    const fs::path& exclude) {
   std::vector<fs::path> files;
   for (const std::string& input : inputs) {
     const fs::path path(input);
@@ -20,8 +33,22 @@ std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs) {
       continue;
     }
     std::vector<fs::path> entries;
-    for (const fs::directory_entry& entry : fs::directory_iterator(path, error)) {
-      if (entry.is_regular_file(error)) entries.push_back(entry.path());
+    if (recursive) {
+      // Symbolic links to folders are not followed: they could lead out of the tree or round in a loop.
+      fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, error), end;
+      for (; !error && it != end; it.increment(error)) {
+        if (skipped_entry(it->path(), exclude)) {
+          if (it->is_directory(error)) it.disable_recursion_pending();
+          continue;
+        }
+        if (it->is_regular_file(error)) entries.push_back(it->path());
+      }
+      if (error) EXADOC_LOG_WARN("%s: cannot list everything: %s", path.c_str(), error.message().c_str());
+    } else {
+      for (const fs::directory_entry& entry : fs::directory_iterator(path, error)) {
+        if (!skipped_entry(entry.path(), exclude) && entry.is_regular_file(error))
+          entries.push_back(entry.path());
+      }
     }
     std::sort(entries.begin(), entries.end());
     for (const fs::path& entry : entries) {

@@ -27,9 +27,12 @@ int prepare_job(const std::string& output_dir, const std::vector<std::string>& i
                 std::vector<std::filesystem::path>& files);
 
 // Files named on the command line are taken as they are (and fail loudly later if unsupported); folders
-// contribute the supported documents directly inside them, sorted by name (the type is read from the
-// content).
-std::vector<std::filesystem::path> expand_inputs(const std::vector<std::string>& inputs);
+// contribute the supported documents directly inside them (or, recursive, anywhere below them), sorted by
+// path (the type is read from the content). Hidden entries and the `exclude` folder (the output folder, when
+// it lies inside an input) are passed over.
+std::vector<std::filesystem::path> expand_inputs(const std::vector<std::string>& inputs,
+                                                 bool recursive = false,
+                                                 const std::filesystem::path& exclude = {});
 
 // The input's stem, made unique among `used`: scan.png and scan.tiff give "scan" and "scan-tiff",
 // a/manual.pdf and b/manual.pdf give "manual" and "manual-2". Records the name in `used`.
