@@ -34,6 +34,8 @@ int run_cli(int argc, char** argv) {
   };
   add(add_parse_command);
   add(add_batch_command);
+  add(add_watch_command);
+
   add(add_query_command);
   add(add_search_command);
   add(add_xref_command);

@@ -17,5 +17,7 @@ CommandAction add_batch_command(CLI::App& app);
 CommandAction add_query_command(CLI::App& app);
 CommandAction add_search_command(CLI::App& app);
 CommandAction add_xref_command(CLI::App& app);
+CommandAction add_watch_command(CLI::App& app);
+
 
 }  // namespace exadoc::app
