@@ -68,7 +68,7 @@ Tensor TextDecoder::weight(const Checkpoint& checkpoint, const std::string& name
                                " in the checkpoint, but the config implies " + shape.text() +
                                "; the config does not belong to these weights");
   }
-  return checkpoint.tensor(name);
+  return backend_.upload(checkpoint.tensor(name));  // the view itself on the CPU, a device copy on a GPU
 }
 
 TextDecoder::TextDecoder(const ModelConfig& config, const Checkpoint& checkpoint, Backend& backend)

@@ -84,7 +84,7 @@ Tensor VisionTower::weight(const Checkpoint& checkpoint, const std::string& name
                                shape.text() + "; the config does not belong to these weights");
   }
   // The Conv3d kernel [hidden, c, t, y, x] is used as the matrix [hidden, c·t·y·x]: same memory.
-  return checkpoint.tensor(name).reshaped(shape);
+  return backend_.upload(checkpoint.tensor(name).reshaped(shape));
 }
 
 VisionTower::VisionTower(const ModelConfig& config, const Checkpoint& checkpoint, Backend& backend)

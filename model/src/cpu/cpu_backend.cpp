@@ -42,6 +42,8 @@ class CpuBackend final : public Backend {
     to_f32(tensor.data(), tensor.dtype(), host, static_cast<size_t>(tensor.elements()));
   }
 
+  Tensor upload(const Tensor& host) override { return host; }  // already in the memory this backend reads
+
   void matmul(const Tensor& x, const Tensor& weight, Tensor& y) override {
     require(x.dtype() == DType::kF32 && y.dtype() == DType::kF32, "matmul needs fp32 activations");
     const int64_t in = weight.dim(1);

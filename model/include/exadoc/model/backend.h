@@ -1,7 +1,7 @@
 // exadoc/model/backend.h — the operations the EXAONE 4.5 engine needs, behind one interface.
 //
 // The decoder, KV cache and generation loop are written once against Backend; `cpu` implements it now (the
-// reference that defines correctness) and `cuda` will implement it without changes to callers. Conventions:
+// reference that defines correctness) and `cuda` implements it without changes to callers. Conventions:
 // activations are fp32 on the CPU backend (a device backend may keep bf16 internally), weights may be F32,
 // BF16 or F16 and are used in place (views into the memory-mapped checkpoint); output tensors are allocated
 // by the caller with allocate(); shapes are [tokens, features] with heads split as [tokens, heads, head_dim].
@@ -12,8 +12,10 @@
 #include <memory>
 #include <random>
 #include <span>
+#include <string>
 #include <string_view>
 
+#include <exadoc/base/error.h>
 #include <exadoc/model/tensor.h>
 
 namespace exadoc::model {
@@ -29,6 +31,13 @@ enum class Op {
   kAttention,
   kCopyRows,
   kSample
+};
+
+// A backend that cannot be created or a device call that failed: exadoc built without CUDA, no usable GPU,
+// out of device memory, a failed kernel launch. The message names the call and the reason.
+class BackendError : public Error {
+ public:
+  explicit BackendError(const std::string& message) : Error(message) {}
 };
 
 // Keys/values a query may attend to besides the chunk being computed: the slots of a KV cache.
@@ -65,6 +74,10 @@ class Backend {
   virtual Tensor allocate(DType dtype, Shape shape) = 0;
   // Copies device memory into host fp32 (the identity on the CPU backend for fp32 tensors).
   virtual void read_f32(const Tensor& tensor, float* host) = 0;
+  // A tensor on this backend's device with the contents of a host tensor (weights, pixel rows), same dtype
+  // and shape. The CPU backend returns the view itself (no copy); a device backend copies once and the
+  // result owns its device memory.
+  virtual Tensor upload(const Tensor& host) = 0;
 
   // y[T, out] = x[T, in] · weight[out, in]ᵀ
   virtual void matmul(const Tensor& x, const Tensor& weight, Tensor& y) = 0;
@@ -117,6 +130,10 @@ class Backend {
 
 // threads: 0 = one per core.
 std::unique_ptr<Backend> make_cpu_backend(int threads = 0);
+
+// The CUDA backend on GPU `device` (see model/README.md). Throws BackendError saying why when exadoc was
+// built without CUDA, when no driver or GPU is present, or when `device` does not exist.
+std::unique_ptr<Backend> make_cuda_backend(int device = 0);
 
 // Stacks tensors with the same row shape and dtype along the outermost axis into a new tensor on `backend`
 // (several images' pixel rows for one vision-tower call). Throws InternalError for mismatched parts or none.
