@@ -25,7 +25,7 @@ if [ "${EXADOC_SKIP_FUZZ:-0}" != 1 ]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DEXADOC_BUILD_FUZZERS=ON -DEXADOC_BUILD_TESTS=OFF \
     -DEXADOC_CUDA=OFF >/dev/null
   cmake --build build-fuzz --target fuzzers --parallel "$(nproc)"
-  for target in file_type safetensors; do
+  for target in file_type safetensors vlm_output; do
     scratch=$(mktemp -d)
     echo "fuzz: ${target}_fuzzer, 200000 runs"
     if ! build-fuzz/tests/fuzz/${target}_fuzzer -runs=200000 -max_len=4096 -artifact_prefix="$scratch/" \

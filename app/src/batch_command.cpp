@@ -101,7 +101,8 @@ class Batch {
   void process(const fs::path& file, const std::string& name, int page_jobs) {
     exporter::DocumentRecord record;
     record.path = file.string();
-    record.engine = "native";
+    record.engine = settings_.engine.resolved();
+    record.model = settings_.engine.resolved() == "exaone" ? settings_.engine.exaone.model_dir : "";
     record.settings_json = settings_json_;
     try {
       record.sha256 = ingest::sha256_of_file(file);
@@ -175,7 +176,7 @@ class Batch {
   std::chrono::steady_clock::time_point started_;
 };
 
-int run_batch(const BatchSettings& settings) {
+int run_batch(BatchSettings& settings) {
   const fs::path output_dir(settings.output_dir);
   std::error_code error;
   fs::create_directories(output_dir, error);
@@ -202,14 +203,11 @@ int run_batch(const BatchSettings& settings) {
 
   const fs::path database =
       settings.database.empty() ? output_dir / "exadoc.sqlite" : fs::path(settings.database);
-  const fs::path pattern_file = settings.identifiers.empty()
-                                    ? layout::IdentifierExtractor::default_pattern_file()
-                                    : fs::path(settings.identifiers);
-  const layout::IdentifierExtractor identifiers = layout::IdentifierExtractor::from_file(pattern_file);
-  nlohmann::json output_settings = settings.engine.output_settings();
-  // Other identifier patterns give other mentions: a document indexed with them is not "the same".
-  output_settings["identifier_patterns"] = ingest::sha256_of_file(pattern_file);
-  const std::string settings_json = output_settings.dump();
+  if (const int status = settings.engine.resolve(); status != kExitOk) return status;
+  const IndexingSetup indexing = prepare_indexing(settings.engine, settings.identifiers);
+  const layout::IdentifierExtractor& identifiers = indexing.identifiers;
+  const nlohmann::json& output_settings = indexing.output_settings;
+  const std::string& settings_json = indexing.settings_json;
 
   exporter::Index index = exporter::Index::open(database, exporter::Index::Access::kReadWrite);
   nlohmann::json run_settings = output_settings;
@@ -217,9 +215,9 @@ int run_batch(const BatchSettings& settings) {
   run_settings["recursive"] = settings.recursive;
   run_settings["force"] = settings.force;
   const int64_t run_id = index.begin_run(exporter::RunKind::kBatch, run_settings.dump());
-  EXADOC_LOG_INFO("batch: %zu documents in %s -> %s, index %s (engine: native%s)", files.size(),
+  EXADOC_LOG_INFO("batch: %zu documents in %s -> %s, index %s (engine: %s)", files.size(),
                   settings.input_dir.c_str(), output_dir.c_str(), database.c_str(),
-                  settings.engine.engine == "auto" ? ", auto: no model is configured" : "");
+                  settings.engine.resolved().c_str());
 
   const auto started = std::chrono::steady_clock::now();
   Batch batch(settings, index, identifiers, settings_json, run_id);

@@ -19,5 +19,4 @@ CommandAction add_search_command(CLI::App& app);
 CommandAction add_xref_command(CLI::App& app);
 CommandAction add_watch_command(CLI::App& app);
 
-
 }  // namespace exadoc::app

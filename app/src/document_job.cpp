@@ -1,14 +1,19 @@
 #include "document_job.h"
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
+#include <exadoc/app/cli.h>
 #include <exadoc/base/log.h>
 #include <exadoc/export/html.h>
 #include <exadoc/export/markdown.h>
 #include <exadoc/export/output_file.h>
 #include <exadoc/export/overlay.h>
+#include <exadoc/ingest/content_hash.h>
 #include <exadoc/ingest/page_source.h>
+
+#include "exaone_engine.h"
 
 namespace exadoc::app {
 
@@ -36,8 +41,14 @@ layout::NativeOptions EngineSettings::native_options(int jobs) const {
 }
 
 nlohmann::json EngineSettings::output_settings() const {
+  if (resolved_ == "exaone") {
+    nlohmann::json settings = exaone.output_settings();
+    settings["engine"] = "exaone";
+    settings["max_pages"] = limits.max_pages;
+    settings["max_megapixels"] = limits.max_megapixels;
+    return settings;
+  }
   const layout::NativeOptions options = native_options(0);
-  // The engine actually run: auto means native until the EXAONE engine joins the pipeline (issue 9).
   return {{"engine", "native"},
           {"ocr_languages", ocr_languages},
           {"dpi", options.dpi},
@@ -46,12 +57,68 @@ nlohmann::json EngineSettings::output_settings() const {
           {"max_megapixels", limits.max_megapixels}};
 }
 
+int EngineSettings::resolve() {
+  if (exaone.model_dir.empty()) {
+    if (const char* configured = std::getenv("EXADOC_MODEL"); configured != nullptr && *configured != '\0') {
+      exaone.model_dir = configured;
+    }
+  }
+  if (engine == "native") {
+    resolved_ = "native";
+  } else if (engine == "exaone") {
+    if (exaone.model_dir.empty()) {
+      EXADOC_LOG_ERROR(
+          "--engine exaone needs --model DIR (or EXADOC_MODEL): a Hugging Face EXAONE 4.5 folder");
+      return kExitUsage;
+    }
+    resolved_ = "exaone";
+  } else if (exaone.model_dir.empty()) {
+    EXADOC_LOG_INFO(
+        "engine: native (auto: no model is configured; --model DIR or EXADOC_MODEL selects EXAONE)");
+    resolved_ = "native";
+  } else if (const std::string reason = exaone_unsuitable_reason(exaone.model_dir); !reason.empty()) {
+    EXADOC_LOG_INFO("engine: native (auto: %s)", reason.c_str());
+    resolved_ = "native";
+  } else {
+    resolved_ = "exaone";
+  }
+  if (resolved_ == "native") {
+    if (engine == "native") EXADOC_LOG_INFO("engine: native");
+    return kExitOk;
+  }
+  try {
+    model_engine = ExaoneEngine::load(exaone);
+  } catch (const Error& error) {
+    EXADOC_LOG_ERROR("cannot load the model: %s", error.what());
+    return kExitEnvironment;
+  }
+  return kExitOk;
+}
+
 void add_engine_options(CLI::App& command, EngineSettings& settings) {
   command
-      .add_option("--engine", settings.engine,
-                  "auto (the EXAONE engine when a model is configured, else native) or native")
+      .add_option(
+          "--engine", settings.engine,
+          "auto (EXAONE when a model is configured and suits this machine, else native), native, or exaone")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "native"}));
+      ->check(CLI::IsMember({"auto", "native", "exaone"}));
+  command.add_option("--model", settings.exaone.model_dir,
+                     "EXAONE 4.5 model folder (Hugging Face layout); default: $EXADOC_MODEL");
+  command
+      .add_option("--max-new-tokens", settings.exaone.max_new_tokens,
+                  "exaone: most tokens of each page's answer")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command
+      .add_option("--context-tokens", settings.exaone.context_tokens,
+                  "exaone: token budget of a document's conversation (0: the model's maximum)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command
+      .add_option("--temperature", settings.exaone.temperature, "exaone: sampling temperature (0: greedy)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0f, 10.0f));
+  command.add_option("--seed", settings.exaone.seed, "exaone: sampling seed")->capture_default_str();
   command.add_flag("--overlay", settings.overlay,
                    "Also write page images with every block's box drawn and labelled");
   command
@@ -66,9 +133,15 @@ ParsedDocument parse_and_export(const fs::path& file, const std::string& name, c
   const auto started = std::chrono::steady_clock::now();
   const layout::NativeOptions options = settings.native_options(jobs);
   const std::unique_ptr<ingest::PageSource> source = ingest::open_page_source(file, settings.limits.limits());
-  if (progress.on_open) progress.on_open(source->page_count());
   ParsedDocument parsed;
-  parsed.document = layout::parse_native(*source, options, progress.on_page);
+  if (settings.resolved() == "exaone") {
+    // One model, one document at a time: its backend and conversation are not shared.
+    const std::lock_guard lock(*settings.model_mutex);
+    parsed.document = settings.model_engine->parse(*source, progress);
+  } else {
+    if (progress.on_open) progress.on_open(source->page_count());
+    parsed.document = layout::parse_native(*source, options, progress.on_page);
+  }
   parsed.base = output_dir / name;
   exporter::write_json_file(layout::to_json(parsed.document), fs::path(parsed.base) += ".json");
   exporter::write_text_file(fs::path(parsed.base) += ".md", exporter::to_markdown(parsed.document));
@@ -83,12 +156,29 @@ ParsedDocument parse_and_export(const fs::path& file, const std::string& name, c
   for (const layout::Page& page : parsed.document.pages) {
     parsed.blocks += static_cast<int>(page.blocks.size());
     parsed.warnings += static_cast<int>(page.warnings.size());
-    for (const std::string& warning : page.warnings) {
-      EXADOC_LOG_WARN("%s: page %d: %s", file.c_str(), page.number, warning.c_str());
+    // A page's first warnings, and how many more: the model can produce dozens on one page; all of them are
+    // in the JSON and the index.
+    constexpr size_t kLoggedPerPage = 2;
+    for (size_t w = 0; w < page.warnings.size() && w < kLoggedPerPage; ++w) {
+      EXADOC_LOG_WARN("%s: page %d: %s", file.c_str(), page.number, page.warnings[w].c_str());
+    }
+    if (page.warnings.size() > kLoggedPerPage) {
+      EXADOC_LOG_WARN("%s: page %d: and %zu more warnings (see %s.json)", file.c_str(), page.number,
+                      page.warnings.size() - kLoggedPerPage, parsed.base.c_str());
     }
   }
   parsed.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return parsed;
+}
+
+IndexingSetup prepare_indexing(const EngineSettings& settings, const std::string& identifiers_file) {
+  const fs::path pattern_file = identifiers_file.empty() ? layout::IdentifierExtractor::default_pattern_file()
+                                                         : fs::path(identifiers_file);
+  IndexingSetup setup{layout::IdentifierExtractor::from_file(pattern_file), settings.output_settings(), ""};
+  // Other identifier patterns give other mentions: a document indexed with them is not "the same".
+  setup.output_settings["identifier_patterns"] = ingest::sha256_of_file(pattern_file);
+  setup.settings_json = setup.output_settings.dump();
+  return setup;
 }
 
 std::string describe(const ParsedDocument& parsed, bool overlay) {

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -12,22 +14,40 @@
 
 #include <exadoc/ingest/limits.h>
 #include <exadoc/layout/document.h>
+#include <exadoc/layout/identifiers.h>
 #include <exadoc/layout/native_engine.h>
 
+#include "exaone_settings.h"
 #include "inputs.h"
 
 namespace exadoc::app {
 
+class ExaoneEngine;
+
 // The options that decide what a parse produces, shared by the commands that parse.
 struct EngineSettings {
-  std::string engine = "auto";
+  std::string engine = "auto";  // as asked: auto, native or exaone
   std::string ocr_languages = "eng+kor";
   bool overlay = false;
   LimitSettings limits;
+  ExaoneSettings exaone;  // --model and the generation options
+
+  // Decides auto (exaone when a model is configured and suits this machine, else native, saying why) and
+  // loads the model once. Returns kExitOk or an exit code after logging why (no --model for --engine exaone,
+  // a model that cannot be loaded).
+  int resolve();
+  const std::string& resolved() const { return resolved_; }  // "native" or "exaone" after resolve()
 
   layout::NativeOptions native_options(int jobs) const;
   // What changes the output, as JSON (the index compares it to skip documents parsed the same way before).
   nlohmann::json output_settings() const;
+
+  // The loaded model (exaone only); one document at a time uses it.
+  std::shared_ptr<ExaoneEngine> model_engine;
+  std::shared_ptr<std::mutex> model_mutex = std::make_shared<std::mutex>();
+
+ private:
+  std::string resolved_ = "native";
 };
 void add_engine_options(CLI::App& command, EngineSettings& settings);
 
@@ -51,6 +71,17 @@ struct DocumentProgress {
 ParsedDocument parse_and_export(const std::filesystem::path& file, const std::string& name,
                                 const std::filesystem::path& output_dir, const EngineSettings& settings,
                                 int jobs, const DocumentProgress& progress = {});
+
+// What indexing needs besides the index: the identifier patterns (--identifiers FILE, or the default file)
+// and the settings the index compares to skip documents (the engine's output settings and the patterns'
+// hash).
+struct IndexingSetup {
+  layout::IdentifierExtractor identifiers;
+  nlohmann::json output_settings;
+  std::string settings_json;
+};
+// Throws layout::PatternError (a pattern file that cannot be used) and ingest::InputError.
+IndexingSetup prepare_indexing(const EngineSettings& settings, const std::string& identifiers_file);
 
 // "3 pages, 41 blocks, 2 warnings -> out/manual.{md,html,json} in 0.12 s"
 std::string describe(const ParsedDocument& parsed, bool overlay);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -10,6 +11,9 @@
 #include <exadoc/app/cli.h>
 #include <exadoc/base/error.h>
 #include <exadoc/base/log.h>
+#include <exadoc/export/index.h>
+#include <exadoc/ingest/content_hash.h>
+#include <exadoc/ingest/file_type.h>
 
 #include "commands.h"
 #include "console.h"
@@ -24,32 +28,69 @@ namespace fs = std::filesystem;
 struct ParseSettings {
   std::vector<std::string> inputs;
   std::string output_dir;
+  std::string database;  // default OUT/exadoc.sqlite
+  bool no_index = false;
+  std::string identifiers;
   EngineSettings engine;
   int jobs = 0;
 };
 
-int run_parse(const ParseSettings& settings) {
-  // The EXAONE engine joins the pipeline with issue 9; until then auto means native, and says so.
-  EXADOC_LOG_INFO("engine: native%s",
-                  settings.engine.engine == "auto" ? " (auto: no model is configured)" : "");
-
+int run_parse(ParseSettings& settings) {
   const fs::path output_dir(settings.output_dir);
   std::vector<fs::path> files;
   if (const int status = prepare_job(settings.output_dir, settings.inputs, files); status != kExitOk)
     return status;
+  if (const int status = settings.engine.resolve(); status != kExitOk) return status;
+  // Parsed documents are indexed too (replacing earlier results of the same content): parse is batch for
+  // named files, without the skipping.
+  std::optional<IndexingSetup> indexing;
+  std::optional<exporter::Index> index;
+  int64_t run_id = 0;
+  if (!settings.no_index) {
+    indexing.emplace(prepare_indexing(settings.engine, settings.identifiers));
+    index.emplace(exporter::Index::open(
+        settings.database.empty() ? output_dir / "exadoc.sqlite" : fs::path(settings.database),
+        exporter::Index::Access::kReadWrite));
+    run_id = index->begin_run(exporter::RunKind::kParse, indexing->settings_json);
+  }
   std::set<std::string> used_names;
   int failed = 0, pages_done = 0;
   const auto started = std::chrono::steady_clock::now();
   for (const fs::path& file : files) {
     try {
       const std::string name = unique_output_name(file, used_names);
+      exporter::DocumentRecord record;
+      record.path = file.string();
+      record.engine = settings.engine.resolved();
+      record.model = record.engine == "exaone" ? settings.engine.exaone.model_dir : "";
+      if (index) {
+        record.settings_json = indexing->settings_json;
+        record.sha256 = ingest::sha256_of_file(file);
+        record.file_type = std::string(ingest::file_type_name(ingest::detect_file_type(file)));
+      }
       std::unique_ptr<Progress> progress;
-      const ParsedDocument parsed = parse_and_export(
-          file, name, output_dir, settings.engine, settings.jobs,
-          {[&](int pages) { progress = std::make_unique<Progress>(file.filename().string(), pages); },
-           [&](int) { progress->advance(); }});
+      ParsedDocument parsed;
+      try {
+        parsed = parse_and_export(
+            file, name, output_dir, settings.engine, settings.jobs,
+            {[&](int pages) { progress = std::make_unique<Progress>(file.filename().string(), pages); },
+             [&](int) {
+               if (progress) progress->advance();
+             }});
+      } catch (const exporter::IndexError&) {
+        throw;
+      } catch (const Error& parse_error) {
+        if (index) index->record_failure(run_id, record, parse_error.what());
+        throw;
+      }
+      if (index) {
+        record.page_count = static_cast<int>(parsed.document.pages.size());
+        record.seconds = parsed.seconds;
+        index->store_document(run_id, record, parsed.document,
+                              indexing->identifiers.extract(parsed.document));
+      }
       pages_done += static_cast<int>(parsed.document.pages.size());
-      progress->finish(file.string() + ": " + describe(parsed, settings.engine.overlay));
+      if (progress) progress->finish(file.string() + ": " + describe(parsed, settings.engine.overlay));
       std::printf("%s.json\n", parsed.base.c_str());
       std::fflush(stdout);
     } catch (const Error& document_error) {
@@ -61,6 +102,9 @@ int run_parse(const ParseSettings& settings) {
     }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (index) {
+    index->finish_run(run_id, {static_cast<int64_t>(files.size()) - failed, 0, failed, pages_done, seconds});
+  }
   EXADOC_LOG_INFO(
       "parsed %d pages of %zu documents in %.2f s (%.1f pages/s)%s", pages_done, files.size() - failed,
       seconds, seconds > 0 ? pages_done / seconds : 0.0,
@@ -80,6 +124,11 @@ CommandAction add_parse_command(CLI::App& app) {
                    "Output folder: OUT/NAME.md, NAME.html, NAME.json (and NAME.overlay/ with --overlay)")
       ->required();
   add_engine_options(*command, settings->engine);
+  command->add_option("--db", settings->database,
+                      "The index the documents are also written to (default: OUT/exadoc.sqlite)");
+  command->add_flag("--no-index", settings->no_index, "Write the exports only, no index");
+  command->add_option("--identifiers", settings->identifiers,
+                      "Identifier pattern file (default: schemas/identifiers.json)");
   command->add_option("-j,--jobs", settings->jobs, "Pages analysed in parallel (0: one per core)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1024));

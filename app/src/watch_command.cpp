@@ -338,7 +338,8 @@ class Watcher {
     check_places();
     const auto started = Clock::now();
     exporter::DocumentRecord record;
-    record.engine = "native";
+    record.engine = settings_.engine.resolved();
+    record.model = settings_.engine.resolved() == "exaone" ? settings_.engine.exaone.model_dir : "";
     record.settings_json = settings_json_;
     struct stat info {};
     if (lstat(file.c_str(), &info) != 0) return;
@@ -440,7 +441,7 @@ class Watcher {
   exporter::RunCounts counts_;
 };
 
-int run_watch(const WatchSettings& settings) {
+int run_watch(WatchSettings& settings) {
   const fs::path inbox(settings.inbox);
   std::error_code error;
   if (!fs::is_directory(inbox, error)) {
@@ -473,12 +474,10 @@ int run_watch(const WatchSettings& settings) {
 
   const fs::path database = settings.database.empty() ? fs::path(settings.output_dir) / "exadoc.sqlite"
                                                       : fs::path(settings.database);
-  const fs::path pattern_file = settings.identifiers.empty()
-                                    ? layout::IdentifierExtractor::default_pattern_file()
-                                    : fs::path(settings.identifiers);
-  const layout::IdentifierExtractor identifiers = layout::IdentifierExtractor::from_file(pattern_file);
-  nlohmann::json output_settings = settings.engine.output_settings();
-  output_settings["identifier_patterns"] = ingest::sha256_of_file(pattern_file);
+  if (const int status = settings.engine.resolve(); status != kExitOk) return status;
+  const IndexingSetup indexing = prepare_indexing(settings.engine, settings.identifiers);
+  const layout::IdentifierExtractor& identifiers = indexing.identifiers;
+  const nlohmann::json& output_settings = indexing.output_settings;
   exporter::Index index = exporter::Index::open(database, exporter::Index::Access::kReadWrite);
   nlohmann::json run_settings = output_settings;
   run_settings["inbox"] = settings.inbox;

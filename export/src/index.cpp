@@ -544,7 +544,8 @@ int64_t Index::store_document(int64_t run_id, const DocumentRecord& record, cons
   Statement insert_page(
       db, file_,
       "INSERT INTO pages (document_id, number, width_pt, height_pt, width_px, height_px, dpi, "
-      "rotation, skew, warnings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, json(?10))",
+      "rotation, skew, warnings, model_output, text_disagreement) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, json(?10), ?11, ?12)",
       operation);
   Statement insert_block(
       db, file_,
@@ -569,6 +570,16 @@ int64_t Index::store_document(int64_t run_id, const DocumentRecord& record, cons
       insert_page.bind(9, *page.skew_deg);
     } else {
       insert_page.bind_null(9);
+    }
+    if (!page.model_output.empty()) {
+      insert_page.bind(11, page.model_output);
+    } else {
+      insert_page.bind_null(11);
+    }
+    if (page.text_disagreement) {
+      insert_page.bind(12, *page.text_disagreement);
+    } else {
+      insert_page.bind_null(12);
     }
     insert_page.run();
     const int64_t page_id = sqlite3_last_insert_rowid(db);

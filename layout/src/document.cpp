@@ -145,6 +145,8 @@ nlohmann::json to_json(const Document& document) {
                            {"blocks", blocks},
                            {"warnings", page.warnings}};
     item["skew_deg"] = page.skew_deg ? nlohmann::json(*page.skew_deg) : nlohmann::json(nullptr);
+    if (!page.model_output.empty()) item["model_output"] = page.model_output;
+    if (page.text_disagreement) item["text_disagreement"] = *page.text_disagreement;
     pages.push_back(std::move(item));
   }
   return {{"schema", "exadoc.document/1"},       {"source", document.source},

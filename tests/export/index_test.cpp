@@ -152,7 +152,7 @@ class IndexTest : public ::testing::Test {
 TEST_F(IndexTest, StoresADocumentAndReadsItBack) {
   Index index = Index::open(file_, Index::Access::kReadWrite);
   EXPECT_EQ(index.schema_version(), index_schema_version());
-  EXPECT_EQ(index.schema_version(), 1);
+  EXPECT_EQ(index.schema_version(), 2);  // schemas/index.sql, then index-0002.sql
   const int64_t run = index.begin_run(RunKind::kBatch, R"({"dpi": 150})");
   DocumentRecord manual_record = record(hash_of('a'), "in/manual.pdf", R"({ "dpi" : 150 })");
   manual_record.model = "";
@@ -370,7 +370,7 @@ TEST_F(IndexTest, QueryRefusesEveryWrite) {
   EXPECT_EQ(count(index, "SELECT count(*) FROM documents"), 1);
   EXPECT_EQ(count(index, "SELECT count(*) FROM blocks"), 4);
   EXPECT_EQ(count(index, "WITH b AS (SELECT * FROM blocks) SELECT count(*) FROM b"), 4);
-  EXPECT_EQ(count(index, "PRAGMA user_version"), 1);
+  EXPECT_EQ(count(index, "PRAGMA user_version"), index_schema_version());
   EXPECT_FALSE(index.query("PRAGMA table_info(blocks)").rows.empty());
   EXPECT_FALSE(index.query("SELECT * FROM pragma_table_info('mentions')").rows.empty());
   EXPECT_EQ(count(index, "SELECT 1; -- a trailing comment is fine"), 1);
@@ -613,6 +613,32 @@ TEST_F(IndexTest, MovesAndRejectsUseAfterMove) {
   EXPECT_THROW(first.schema_version(), InternalError);  // NOLINT(bugprone-use-after-move): the point
   first = Index::open(file_, Index::Access::kReadOnly);
   EXPECT_EQ(first.schema_version(), index_schema_version());
+}
+
+// An index written by the first release (schema version 1: schemas/index.sql alone) is migrated in place when
+// opened for writing, and keeps its documents.
+TEST_F(IndexTest, AVersionOneIndexIsMigratedAndKeepsItsRows) {
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file_.c_str(), &db), SQLITE_OK);
+    std::ifstream script(exadoc::testing::source_dir() / "schemas/index.sql");
+    const std::string sql{std::istreambuf_iterator<char>(script), std::istreambuf_iterator<char>()};
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    const std::string setup =
+        "PRAGMA application_id = 1702388068; PRAGMA user_version = 1; PRAGMA journal_mode = WAL;"
+        "INSERT INTO documents (sha256, path, file_type, engine, status) VALUES ('" +
+        std::string(64, 'a') + "', 'old.pdf', 'pdf', 'native', 'ok');";
+    ASSERT_EQ(sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  EXPECT_THROW(Index::open(file_, Index::Access::kReadOnly), IndexError) << "read-only cannot migrate";
+  const Index index = Index::open(file_, Index::Access::kReadWrite);
+  EXPECT_EQ(index.schema_version(), index_schema_version());
+  EXPECT_EQ(count(index, "SELECT count(*) FROM documents WHERE path = 'old.pdf'"), 1);
+  EXPECT_EQ(count(index,
+                  "SELECT count(*) FROM pragma_table_info('pages') WHERE name IN "
+                  "('model_output', 'text_disagreement')"),
+            2);
 }
 
 }  // namespace

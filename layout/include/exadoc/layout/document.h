@@ -91,6 +91,11 @@ struct Page {
   std::optional<double> skew_deg;  // measured on scans
   std::vector<Block> blocks;       // in reading order
   std::vector<std::string> warnings;
+  // Pages parsed by the model (engine "exaone"): the form its output came in ("html" as asked; "json",
+  // "markdown", "text" or "empty" when it did not comply) and, where the PDF has a text layer, the share of the
+  // model's words not found in the text layer inside their blocks (see grounding.h).
+  std::string model_output;
+  std::optional<double> text_disagreement;
 };
 
 struct Document {
