@@ -1,4 +1,5 @@
 #include "document_job.h"
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <exadoc/export/output_file.h>
 #include <exadoc/export/overlay.h>
 #include <exadoc/ingest/content_hash.h>
+#include <exadoc/ingest/input_error.h>
 #include <exadoc/ingest/page_source.h>
 
 #include "exaone_engine.h"
@@ -142,6 +144,16 @@ ParsedDocument parse_and_export(const fs::path& file, const std::string& name, c
     if (progress.on_open) progress.on_open(source->page_count());
     parsed.document = layout::parse_native(*source, options, progress.on_page);
   }
+  // A document none of whose pages could be read (every page failed before it had pixels) has failed,
+  // whatever the file's structure promised: it is reported with the first page's reason, and nothing is
+  // written.
+  const auto& pages = parsed.document.pages;
+  if (!pages.empty() && std::all_of(pages.begin(), pages.end(), [](const layout::Page& page) {
+        return page.width_px == 0 && !page.warnings.empty();
+      })) {
+    throw ingest::InputError(file, std::nullopt,
+                             "no page could be read (" + pages.front().warnings.front() + ")");
+  }
   parsed.base = output_dir / name;
   exporter::write_json_file(layout::to_json(parsed.document), fs::path(parsed.base) += ".json");
   exporter::write_text_file(fs::path(parsed.base) += ".md", exporter::to_markdown(parsed.document));
@@ -183,9 +195,13 @@ IndexingSetup prepare_indexing(const EngineSettings& settings, const std::string
 
 std::string describe(const ParsedDocument& parsed, bool overlay) {
   char text[1024];
-  std::snprintf(text, sizeof text, "%zu pages, %d blocks%s -> %s.{md,html,json}%s in %.2f s",
-                parsed.document.pages.size(), parsed.blocks,
-                parsed.warnings > 0 ? (", " + std::to_string(parsed.warnings) + " warnings").c_str() : "",
+  const size_t pages = parsed.document.pages.size();
+  std::snprintf(text, sizeof text, "%zu page%s, %d block%s%s -> %s.{md,html,json}%s in %.2f s", pages,
+                pages == 1 ? "" : "s", parsed.blocks, parsed.blocks == 1 ? "" : "s",
+                parsed.warnings > 0 ? (", " + std::to_string(parsed.warnings) +
+                                       (parsed.warnings == 1 ? " warning" : " warnings"))
+                                          .c_str()
+                                    : "",
                 parsed.base.c_str(), overlay ? " + overlay" : "", parsed.seconds);
   return text;
 }

@@ -1,5 +1,7 @@
 #include "inputs.h"
 #include <algorithm>
+#include <cctype>
+#include <iterator>
 
 #include <exadoc/app/cli.h>
 #include <exadoc/base/log.h>
@@ -11,6 +13,15 @@ namespace exadoc::app {
 namespace fs = std::filesystem;
 
 namespace {
+
+bool has_document_extension(const fs::path& path) {
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static const char* const kExtensions[] = {".pdf", ".tif", ".tiff", ".png",  ".jpg", ".jpeg",
+                                            ".jp2", ".j2k", ".jpx",  ".webp", ".bmp"};
+  return std::find(std::begin(kExtensions), std::end(kExtensions), extension) != std::end(kExtensions);
+}
 
 // Hidden entries (".processing", editors' swap files) and the output folder are not inputs.
 bool skipped_entry(const fs::path& path, const fs::path& exclude) {
@@ -53,7 +64,9 @@ std::vector<fs::path> expand_inputs(const std::vector<std::string>& inputs, bool
     std::sort(entries.begin(), entries.end());
     for (const fs::path& entry : entries) {
       try {
-        if (ingest::detect_file_type(entry) != ingest::FileType::kUnknown) {
+        // A file named like a document whose content is not one (empty, damaged, renamed) is taken, so that
+        // it is reported as failed with its reason instead of vanishing from the count.
+        if (ingest::detect_file_type(entry) != ingest::FileType::kUnknown || has_document_extension(entry)) {
           files.push_back(entry);
         } else {
           EXADOC_LOG_DEBUG("skipping %s: not a supported document", entry.c_str());

@@ -28,8 +28,9 @@ int prepare_job(const std::string& output_dir, const std::vector<std::string>& i
 
 // Files named on the command line are taken as they are (and fail loudly later if unsupported); folders
 // contribute the supported documents directly inside them (or, recursive, anywhere below them), sorted by
-// path (the type is read from the content). Hidden entries and the `exclude` folder (the output folder, when
-// it lies inside an input) are passed over.
+// path (the type is read from the content; a file named like a document is taken too, to fail with its
+// reason). Hidden entries and the `exclude` folder (the output folder, when it lies inside an input) are
+// passed over.
 std::vector<std::filesystem::path> expand_inputs(const std::vector<std::string>& inputs,
                                                  bool recursive = false,
                                                  const std::filesystem::path& exclude = {});
