@@ -152,7 +152,7 @@ class IndexTest : public ::testing::Test {
 TEST_F(IndexTest, StoresADocumentAndReadsItBack) {
   Index index = Index::open(file_, Index::Access::kReadWrite);
   EXPECT_EQ(index.schema_version(), index_schema_version());
-  EXPECT_EQ(index.schema_version(), 2);  // schemas/index.sql, then index-0002.sql
+  EXPECT_EQ(index.schema_version(), 3);  // schemas/index.sql, then index-0002.sql and index-0003.sql
   const int64_t run = index.begin_run(RunKind::kBatch, R"({"dpi": 150})");
   DocumentRecord manual_record = record(hash_of('a'), "in/manual.pdf", R"({ "dpi" : 150 })");
   manual_record.model = "";
@@ -585,6 +585,29 @@ TEST_F(IndexTest, CrossReferencesMeetAcrossDocuments) {
   EXPECT_EQ(std::get<int64_t>(view.rows[1][4]), 2);
   EXPECT_EQ(std::get<std::string>(view.rows[2][0]), "P1234");
   EXPECT_EQ(count(index, "SELECT count(*) FROM xrefs WHERE normalized = 'P9999'"), 0);
+}
+
+// Identifiers that appear in many documents without linking them — a document's own figures, tables and
+// sections, a bare "Rev. 3" in page headers — stay out of the xrefs view; a revision tied to a drawing is in.
+TEST_F(IndexTest, TheXrefsViewListsOnlyIdentifiersThatLinkDocuments) {
+  Index index = Index::open(file_, Index::Access::kReadWrite);
+  const int64_t run = index.begin_run(RunKind::kBatch, "{}");
+  std::vector<Mention> manual_extra = manual_mentions();
+  std::vector<Mention> drawing_extra = drawing_mentions();
+  for (auto* mentions : {&manual_extra, &drawing_extra}) {
+    const std::string block = mentions == &manual_extra ? "p2-b0" : "p1-b0";
+    const int page = mentions == &manual_extra ? 2 : 1;
+    mentions->push_back({"figure_ref", "Figure 1", "FIG1", page, block, 0});
+    mentions->push_back({"revision", "Rev. 3", "REV3", page, block, 0});
+    mentions->push_back({"revision", "Rev. C", "DWGHX200001/REVC", page, block, 0});
+  }
+  index.store_document(run, record(hash_of('a'), "samples/manual.pdf"), manual(), manual_extra);
+  index.store_document(run, record(hash_of('b'), "samples/drawing.pdf"), drawing(), drawing_extra);
+  EXPECT_EQ(count(index, "SELECT count(*) FROM xrefs WHERE normalized IN ('FIG1', 'REV3')"), 0);
+  EXPECT_EQ(
+      count(index, "SELECT count(DISTINCT document_id) FROM xrefs WHERE normalized = 'DWGHX200001/REVC'"), 2);
+  EXPECT_EQ(count(index, "SELECT count(*) FROM mentions WHERE normalized IN ('FIG1', 'REV3')"), 4)
+      << "they are still mentions";
 }
 
 TEST_F(IndexTest, ContextIsCutAtCharacterBoundaries) {
