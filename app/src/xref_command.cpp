@@ -36,6 +36,23 @@ std::vector<std::string> lookup_keys(const layout::IdentifierExtractor& extracto
   return keys;
 }
 
+// The context cut to about `width` bytes around the identifier, so that a narrow table column still shows it;
+// cuts fall on UTF-8 character boundaries.
+std::string around(const std::string& context, const std::string& raw, size_t width) {
+  const size_t at = context.find(raw);
+  if (at == std::string::npos || context.size() <= width) return context;
+  auto boundary = [&context](size_t position) {
+    while (position > 0 && position < context.size() &&
+           (static_cast<unsigned char>(context[position]) & 0xC0) == 0x80)
+      --position;
+    return position;
+  };
+  const size_t margin = width > raw.size() ? (width - raw.size()) / 2 : 0;
+  const size_t begin = boundary(at > margin ? at - margin : 0);
+  const size_t end = boundary(std::min(context.size(), at + raw.size() + margin));
+  return (begin > 0 ? "…" : "") + context.substr(begin, end - begin) + (end < context.size() ? "…" : "");
+}
+
 int run_xref(const XrefSettings& settings) {
   try {
     const layout::IdentifierExtractor extractor = layout::IdentifierExtractor::from_file(
@@ -56,7 +73,7 @@ int run_xref(const XrefSettings& settings) {
                              hit.block_key,
                              std::to_string(box.x1) + " " + std::to_string(box.y1) + " " +
                                  std::to_string(box.x2) + " " + std::to_string(box.y2),
-                             hit.context});
+                             settings.format == "table" ? around(hit.context, hit.raw, 60) : hit.context});
       }
     }
     print_rows(rows, parse_format(settings.format), stdout, 70);
