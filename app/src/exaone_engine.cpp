@@ -73,9 +73,11 @@ class CpuExaoneEngine final : public ExaoneEngine {
       if (std::find(stop_ids_.begin(), stop_ids_.end(), *end_of_turn) == stop_ids_.end())
         stop_ids_.push_back(*end_of_turn);
     }
+    const double count = static_cast<double>(parameters_);
     EXADOC_LOG_INFO(
-        "engine: exaone, %s (%.2f B parameters, CPU backend), context budget %lld tokens per document",
-        settings.model_dir.c_str(), static_cast<double>(parameters_) / 1e9, static_cast<long long>(budget_));
+        "engine: exaone, %s (%.2f %s parameters, CPU backend), context budget %lld tokens per document",
+        settings.model_dir.c_str(), count >= 1e9 ? count / 1e9 : count / 1e6, count >= 1e9 ? "B" : "M",
+        static_cast<long long>(budget_));
   }
 
   uint64_t parameters() const override { return parameters_; }
@@ -199,17 +201,12 @@ class CpuExaoneEngine final : public ExaoneEngine {
     return out;
   }
 
-  std::vector<model::ChatMessage> history(int images_dropped, int turns_dropped) const {
+  // The conversation so far, as the chat template renders it.
+  std::vector<model::ChatMessage> history() const {
     std::vector<model::ChatMessage> messages;
-    for (size_t k = static_cast<size_t>(turns_dropped); k < turns_.size(); ++k) {
-      model::ChatMessage user = turns_[k].user;
-      if (static_cast<int>(k) < images_dropped) {
-        // The model keeps its own transcription of the page; only the picture is gone.
-        user.content = {model::ChatContent::text_part("(The image of page " + std::to_string(turns_[k].page) +
-                                                      " is no longer shown.)")};
-      }
-      messages.push_back(std::move(user));
-      messages.push_back(turns_[k].answer);
+    for (const Turn& turn : turns_) {
+      messages.push_back(turn.user);
+      messages.push_back(turn.answer);
     }
     return messages;
   }
@@ -237,7 +234,7 @@ class CpuExaoneEngine final : public ExaoneEngine {
         ""};
 
     // The turn's own text: what the whole conversation renders to beyond what the cache holds.
-    const std::vector<model::ChatMessage> before = history(0, 0);
+    const std::vector<model::ChatMessage> before = history();
     std::vector<model::ChatMessage> with_turn = before;
     with_turn.push_back(turn.user);
     const std::string previous = before.empty() ? "" : model::render_chat(before, chat_options(false));
@@ -272,7 +269,7 @@ class CpuExaoneEngine final : public ExaoneEngine {
     if (incremental && plan.keep_cache) {
       logits = session_->prefill(ids, &*turn.image);
     } else {
-      logits = start_over(turn, ids, plan, page_number);
+      logits = start_over(turn, plan, page_number);
     }
     turn.tokens = static_cast<int64_t>(session_->length());  // adjusted below to this turn's share
 
@@ -309,8 +306,7 @@ class CpuExaoneEngine final : public ExaoneEngine {
 
   // The next turn does not fit after the cache (or the conversation could not be extended as rendered):
   // a new session with what the plan keeps, prefilled once.
-  model::Tensor start_over(const Turn& turn, const std::vector<int32_t>& turn_ids, model::ContextPlan plan,
-                           int page_number) {
+  model::Tensor start_over(const Turn& turn, model::ContextPlan plan, int page_number) {
     if (!plan.next_fits) {
       EXADOC_LOG_WARN(
           "page %d: the page alone needs more of the %lld-token context budget than leaves room for an "
@@ -320,15 +316,29 @@ class CpuExaoneEngine final : public ExaoneEngine {
       plan.turns_dropped = static_cast<int>(turns_.size());
       plan.images_dropped = plan.turns_dropped;
     }
-    std::vector<model::ChatMessage> messages = history(plan.images_dropped, plan.turns_dropped);
+    // What the plan leaves out is left out for good: dropped turns go, dropped images become a line of text.
+    std::vector<Turn> kept;
+    for (size_t k = static_cast<size_t>(plan.turns_dropped); k < turns_.size(); ++k) {
+      Turn& earlier = turns_[k];
+      if (static_cast<int>(k) < plan.images_dropped && earlier.image) {
+        earlier.user.content = {model::ChatContent::text_part(
+            "(The image of page " + std::to_string(earlier.page) + " is no longer shown.)")};
+        earlier.image.reset();
+        earlier.image_tokens = 0;
+      }
+      earlier.tokens = 0;  // re-counted below
+      kept.push_back(std::move(earlier));
+    }
+    turns_ = std::move(kept);
+    std::vector<model::ChatMessage> messages = history();
     messages.push_back(turn.user);
     const std::string text = model::render_chat(messages, chat_options(true));
     std::vector<int64_t> image_tokens;
     std::vector<model::Tensor> rows;
-    for (size_t k = static_cast<size_t>(std::max(plan.images_dropped, plan.turns_dropped)); k < turns_.size();
-         ++k) {
-      image_tokens.push_back(turns_[k].image_tokens);
-      rows.push_back(turns_[k].image->rows);
+    for (const Turn& earlier : turns_) {
+      if (!earlier.image) continue;
+      image_tokens.push_back(earlier.image_tokens);
+      rows.push_back(earlier.image->rows);
     }
     image_tokens.push_back(turn.image_tokens);
     rows.push_back(turn.image->rows);
@@ -345,23 +355,21 @@ class CpuExaoneEngine final : public ExaoneEngine {
           "turns (their answers stay where kept); %zu tokens prefilled again",
           page_number, static_cast<long long>(budget_), plan.images_dropped, plan.turns_dropped, ids.size());
     }
-    (void)turn_ids;
-    // Rebuilt turns count from here: dropped ones cost nothing any more.
-    std::vector<Turn> kept;
-    for (size_t k = static_cast<size_t>(plan.turns_dropped); k < turns_.size(); ++k)
-      kept.push_back(std::move(turns_[k]));
-    turns_ = std::move(kept);
-    for (Turn& kept_turn : turns_) {
-      kept_turn.tokens = 0;  // re-counted as one block below
-    }
     session_ = std::make_unique<model::ChatSession>(*decoder_, static_cast<int>(budget_));
     const model::InjectedEmbeddings images{model::concatenate_rows(*backend_, rows), config_.image_token_id};
     model::Tensor logits = session_->prefill(ids, &images);
     last_ended_turn_ = true;
-    // The history's share of the cache is everything but this turn's own tokens; attributed to the oldest
-    // kept turn, which is the first to go next time.
-    if (!turns_.empty())
-      turns_.front().tokens = static_cast<int64_t>(ids.size()) - static_cast<int64_t>(turn_ids.size());
+    // The history's share of the cache is everything but this turn's own tokens (the turn rendered alone); it
+    // is attributed to the oldest kept turn, which is the first to go next time.
+    if (!turns_.empty()) {
+      const model::ChatMessage alone[] = {turn.user};
+      const int64_t alone_image[] = {turn.image_tokens};
+      const int64_t own = static_cast<int64_t>(
+          model::expand_image_placeholders(tokenizer_->encode(model::render_chat(alone, chat_options(true))),
+                                           config_.image_token_id, alone_image)
+              .size());
+      turns_.front().tokens = std::max<int64_t>(0, static_cast<int64_t>(ids.size()) - own);
+    }
     return logits;
   }
 
