@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <exadoc/base/utf8.h>
 #include <exadoc/layout/vlm_output.h>
 
 namespace exadoc::layout {
@@ -62,26 +63,6 @@ std::string collapse_spaces(std::string_view text) {
   return trim(out);
 }
 
-void append_utf8(std::string& out, uint32_t code_point) {
-  if (code_point == 0 || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-    out += "\xEF\xBF\xBD";  // U+FFFD for what cannot be a character
-  } else if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xC0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xE0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code_point >> 18));
-    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  }
-}
-
 // &amp; &lt; &gt; &quot; &apos; &nbsp; and numeric references; anything else stays as written.
 std::string decode_entities(std::string_view text) {
   static const std::map<std::string, std::string, std::less<>> kNamed = {
@@ -105,7 +86,7 @@ std::string decode_entities(std::string_view text) {
       const auto [end, error] =
           std::from_chars(digits.data(), digits.data() + digits.size(), value, hex ? 16 : 10);
       if (error == std::errc() && end == digits.data() + digits.size() && !digits.empty()) {
-        append_utf8(out, value);
+        append_utf8(value == 0 ? char32_t{0xFFFD} : static_cast<char32_t>(value), out);  // NUL is no text
         i = semicolon;
         continue;
       }

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <exadoc/base/utf8.h>
+
 namespace exadoc::model {
 
 // True when text is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
@@ -24,8 +26,6 @@ char32_t next_code_point(std::string_view text, size_t& offset);
 
 // The offset at which the code point ending at text[end - 1] begins (end > 0; text valid UTF-8).
 size_t previous_code_point_start(std::string_view text, size_t end);
-
-void append_utf8(char32_t code_point, std::string& out);
 
 // Unicode's White_Space property, which is what Rust's `\s` and Oniguruma's `\s` match.
 bool is_unicode_white_space(char32_t code_point);

@@ -16,6 +16,7 @@
 
 #include <exadoc/export/index.h>
 
+#include "app/index_checks.h"
 #include "test_support.h"
 
 extern char** environ;
@@ -24,8 +25,11 @@ namespace exadoc::app {
 namespace {
 
 namespace fs = std::filesystem;
+using exadoc::testing::column;
 using exadoc::testing::CommandResult;
+using exadoc::testing::count;
 using exadoc::testing::data_dir;
+using exadoc::testing::expect_consistent;
 using exadoc::testing::sample_entry;
 using exadoc::testing::samples_dir;
 using exadoc::testing::shell_quote;
@@ -34,36 +38,6 @@ using exporter::Index;
 
 CommandResult exadoc(const std::string& arguments) {
   return exadoc::testing::run_exadoc(arguments, true);
-}
-
-// The first column of every row, as text.
-std::vector<std::string> column(const Index& index, const std::string& sql) {
-  std::vector<std::string> values;
-  for (const auto& row : index.query(sql).rows) values.push_back(exporter::value_to_string(row.at(0)));
-  return values;
-}
-
-int64_t count(const Index& index, const std::string& sql) {
-  return std::stoll(column(index, sql).at(0));
-}
-
-// No orphans anywhere, every 'ok' document complete: the invariants a crash must not break.
-void expect_consistent(const Index& index) {
-  EXPECT_TRUE(index.query("PRAGMA foreign_key_check").rows.empty());
-  EXPECT_EQ(count(index,
-                  "SELECT count(*) FROM documents d WHERE status = 'ok' AND page_count != "
-                  "(SELECT count(*) FROM pages p WHERE p.document_id = d.id)"),
-            0);
-  EXPECT_EQ(count(index,
-                  "SELECT count(*) FROM pages p WHERE NOT EXISTS "
-                  "(SELECT 1 FROM documents d WHERE d.id = p.document_id AND d.status = 'ok')"),
-            0);
-  EXPECT_EQ(count(index,
-                  "SELECT count(*) FROM mentions m WHERE NOT EXISTS (SELECT 1 FROM blocks b WHERE b.id = "
-                  "m.block_id AND b.document_id = m.document_id)"),
-            0);
-  // The full-text index holds exactly the blocks.
-  EXPECT_EQ(count(index, "SELECT count(*) FROM blocks_fts"), count(index, "SELECT count(*) FROM blocks"));
 }
 
 // A copy of a sample with different bytes (a PDF comment after %%EOF), so its content hash differs.

@@ -7,6 +7,7 @@
 
 #include <exadoc/export/index.h>
 
+#include "app/index_checks.h"
 #include "json_schema.h"
 #include "test_support.h"
 
@@ -14,8 +15,11 @@ namespace exadoc::app {
 namespace {
 
 namespace fs = std::filesystem;
+using exadoc::testing::column;
 using exadoc::testing::CommandResult;
+using exadoc::testing::count;
 using exadoc::testing::data_dir;
+using exadoc::testing::expect_consistent;
 using exadoc::testing::read_json;
 using exadoc::testing::samples_dir;
 using exadoc::testing::shell_quote;
@@ -29,10 +33,6 @@ CommandResult exadoc(const std::string& arguments) {
 
 std::string tiny_model() {
   return shell_quote(source_dir() / "tests/fixtures/exaone45-tiny");
-}
-
-int64_t count(const Index& index, const std::string& sql) {
-  return std::stoll(exporter::value_to_string(index.query(sql).rows.at(0).at(0)));
 }
 
 TEST(ExaoneEngine, TheManualRunsToTheEndWithTheTinyModelAndEveryPageIsAccountedFor) {
