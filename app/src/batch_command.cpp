@@ -99,14 +99,9 @@ class Batch {
 
  private:
   void process(const fs::path& file, const std::string& name, int page_jobs) {
-    exporter::DocumentRecord record;
-    record.path = file.string();
-    record.engine = settings_.engine.resolved();
-    record.model = settings_.engine.resolved() == "exaone" ? settings_.engine.exaone.model_dir : "";
-    record.settings_json = settings_json_;
+    exporter::DocumentRecord record = new_record(file, settings_.engine, settings_json_);
     try {
-      record.sha256 = ingest::sha256_of_file(file);
-      record.file_type = std::string(ingest::file_type_name(ingest::detect_file_type(file)));
+      identify(record, file);
     } catch (const Error& error) {
       // Without its content there is no identity to record it under: reported, counted, not indexed.
       report_failure(file, error.what(), std::nullopt);

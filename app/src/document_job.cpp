@@ -183,6 +183,23 @@ ParsedDocument parse_and_export(const fs::path& file, const std::string& name, c
   return parsed;
 }
 
+exporter::DocumentRecord new_record(const fs::path& file, const EngineSettings& settings,
+                                    const std::string& settings_json) {
+  exporter::DocumentRecord record;
+  record.path = file.string();
+  record.engine = settings.resolved();
+  record.model = record.engine == "exaone" ? settings.exaone.model_dir : "";
+  record.settings_json = settings_json;
+  return record;
+}
+
+ingest::FileType identify(exporter::DocumentRecord& record, const fs::path& file) {
+  record.sha256 = ingest::sha256_of_file(file);
+  const ingest::FileType type = ingest::detect_file_type(file);
+  record.file_type = std::string(ingest::file_type_name(type));
+  return type;
+}
+
 IndexingSetup prepare_indexing(const EngineSettings& settings, const std::string& identifiers_file) {
   const fs::path pattern_file = identifiers_file.empty() ? layout::IdentifierExtractor::default_pattern_file()
                                                          : fs::path(identifiers_file);

@@ -12,6 +12,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <exadoc/export/index.h>
+#include <exadoc/ingest/file_type.h>
 #include <exadoc/ingest/limits.h>
 #include <exadoc/layout/document.h>
 #include <exadoc/layout/identifiers.h>
@@ -82,6 +84,14 @@ struct IndexingSetup {
 };
 // Throws layout::PatternError (a pattern file that cannot be used) and ingest::InputError.
 IndexingSetup prepare_indexing(const EngineSettings& settings, const std::string& identifiers_file);
+
+// The index record of a file about to be parsed: its path, the engine and model as resolved, the settings the
+// index compares (IndexingSetup::settings_json).
+exporter::DocumentRecord new_record(const std::filesystem::path& file, const EngineSettings& settings,
+                                    const std::string& settings_json);
+// Fills the record's identity: the SHA-256 of the file's content and its type read from the content
+// ("unknown" when it is no supported document). Throws ingest::InputError when the file cannot be read.
+ingest::FileType identify(exporter::DocumentRecord& record, const std::filesystem::path& file);
 
 // "3 pages, 41 blocks, 2 warnings -> out/manual.{md,html,json} in 0.12 s"
 std::string describe(const ParsedDocument& parsed, bool overlay);

@@ -90,6 +90,11 @@ void add_index_options(CLI::App& command, IndexLocation& location, std::string& 
       ->check(CLI::IsMember({"table", "csv", "json"}));
 }
 
+std::string box_text(const layout::Box1000& box) {
+  return std::to_string(box.x1) + " " + std::to_string(box.y1) + " " + std::to_string(box.x2) + " " +
+         std::to_string(box.y2);
+}
+
 OutputFormat parse_format(const std::string& name) {
   return name == "csv" ? OutputFormat::kCsv : name == "json" ? OutputFormat::kJson : OutputFormat::kTable;
 }

@@ -22,6 +22,9 @@ struct IndexLocation {
 void add_index_options(CLI::App& command, IndexLocation& location, std::string& format);
 OutputFormat parse_format(const std::string& name);
 
+// "x1 y1 x2 y2": a block's box on the 0-1000 grid, as the commands print it.
+std::string box_text(const layout::Box1000& box);
+
 // table: aligned columns, cells on one line and cut at `max_cell_width` display columns (0: never);
 // csv: RFC 4180 with a header row; json: an array of objects, numbers as numbers and NULL as null.
 void print_rows(const exporter::QueryResult& result, OutputFormat format, std::FILE* out,

@@ -59,15 +59,9 @@ int run_parse(ParseSettings& settings) {
   for (const fs::path& file : files) {
     try {
       const std::string name = unique_output_name(file, used_names);
-      exporter::DocumentRecord record;
-      record.path = file.string();
-      record.engine = settings.engine.resolved();
-      record.model = record.engine == "exaone" ? settings.engine.exaone.model_dir : "";
-      if (index) {
-        record.settings_json = indexing->settings_json;
-        record.sha256 = ingest::sha256_of_file(file);
-        record.file_type = std::string(ingest::file_type_name(ingest::detect_file_type(file)));
-      }
+      exporter::DocumentRecord record =
+          new_record(file, settings.engine, index ? indexing->settings_json : "{}");
+      if (index) identify(record, file);
       std::unique_ptr<Progress> progress;
       ParsedDocument parsed;
       try {

@@ -21,11 +21,6 @@ struct SearchSettings {
   int limit = 20;
 };
 
-std::string box_text(const layout::Box1000& box) {
-  return std::to_string(box.x1) + " " + std::to_string(box.y1) + " " + std::to_string(box.x2) + " " +
-         std::to_string(box.y2);
-}
-
 int run_search(const SearchSettings& settings) {
   std::string words;
   for (const std::string& word : settings.words) words += (words.empty() ? "" : " ") + word;

@@ -337,10 +337,7 @@ class Watcher {
   void process(const fs::path& file, const std::string& name) {
     check_places();
     const auto started = Clock::now();
-    exporter::DocumentRecord record;
-    record.engine = settings_.engine.resolved();
-    record.model = settings_.engine.resolved() == "exaone" ? settings_.engine.exaone.model_dir : "";
-    record.settings_json = settings_json_;
+    exporter::DocumentRecord record = new_record(file, settings_.engine, settings_json_);
     struct stat info {};
     if (lstat(file.c_str(), &info) != 0) return;
     if (S_ISLNK(info.st_mode)) {
@@ -357,10 +354,7 @@ class Watcher {
                       " MiB (--max-file-mb)");
     }
     try {
-      record.sha256 = ingest::sha256_of_file(file);
-      const ingest::FileType type = ingest::detect_file_type(file);
-      record.file_type = std::string(ingest::file_type_name(type));
-      if (type == ingest::FileType::kUnknown) {
+      if (identify(record, file) == ingest::FileType::kUnknown) {
         return fail(
             file, name, std::nullopt,
             "not a supported document (PDF, TIFF, PNG, JPEG, JPEG 2000, WebP or BMP, recognised by content)");

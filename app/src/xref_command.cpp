@@ -36,23 +36,6 @@ std::vector<std::string> lookup_keys(const layout::IdentifierExtractor& extracto
   return keys;
 }
 
-// The context cut to about `width` bytes around the identifier, so that a narrow table column still shows it;
-// cuts fall on UTF-8 character boundaries.
-std::string around(const std::string& context, const std::string& raw, size_t width) {
-  const size_t at = context.find(raw);
-  if (at == std::string::npos || context.size() <= width) return context;
-  auto boundary = [&context](size_t position) {
-    while (position > 0 && position < context.size() &&
-           (static_cast<unsigned char>(context[position]) & 0xC0) == 0x80)
-      --position;
-    return position;
-  };
-  const size_t margin = width > raw.size() ? (width - raw.size()) / 2 : 0;
-  const size_t begin = boundary(at > margin ? at - margin : 0);
-  const size_t end = boundary(std::min(context.size(), at + raw.size() + margin));
-  return (begin > 0 ? "…" : "") + context.substr(begin, end - begin) + (end < context.size() ? "…" : "");
-}
-
 int run_xref(const XrefSettings& settings) {
   try {
     const layout::IdentifierExtractor extractor = layout::IdentifierExtractor::from_file(
@@ -66,14 +49,10 @@ int run_xref(const XrefSettings& settings) {
     std::set<std::string> tried;
     for (const std::string& key : lookup_keys(extractor, settings.identifier)) {
       if (!tried.insert(key).second) continue;
-      for (const exporter::XrefHit& hit : index.xref(key)) {
+      for (const exporter::XrefHit& hit : index.xref(key, settings.format == "table" ? 25 : 60)) {
         documents.insert(hit.document_path);
-        const layout::Box1000& box = hit.box;
         rows.rows.push_back({hit.kind, hit.raw, hit.document_path, hit.file_type, int64_t{hit.page},
-                             hit.block_key,
-                             std::to_string(box.x1) + " " + std::to_string(box.y1) + " " +
-                                 std::to_string(box.x2) + " " + std::to_string(box.y2),
-                             settings.format == "table" ? around(hit.context, hit.raw, 60) : hit.context});
+                             hit.block_key, box_text(hit.box), hit.context});
       }
     }
     print_rows(rows, parse_format(settings.format), stdout, 70);

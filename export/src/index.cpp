@@ -31,8 +31,6 @@ using sqlite::Transaction;
 constexpr int kApplicationId = 0x65786164;
 // How long a statement waits for another connection's lock before it fails with SQLITE_BUSY.
 constexpr int kBusyTimeoutMs = 10'000;
-// Bytes of block text shown on each side of a mention in XrefHit::context.
-constexpr size_t kContextBytes = 60;
 // Tokens in a search snippet.
 constexpr int kSnippetTokens = 16;
 
@@ -88,10 +86,10 @@ bool is_utf8_continuation(char byte) {
 }
 
 // The text around [offset, offset + length), cut at character boundaries, with "…" where it was cut.
-std::string context_around(std::string_view text, size_t offset, size_t length) {
+std::string context_around(std::string_view text, size_t offset, size_t length, size_t context_bytes) {
   offset = std::min(offset, text.size());
-  size_t begin = offset > kContextBytes ? offset - kContextBytes : 0;
-  size_t end = std::min(text.size(), offset + length + kContextBytes);
+  size_t begin = offset > context_bytes ? offset - context_bytes : 0;
+  size_t end = std::min(text.size(), offset + length + context_bytes);
   while (begin > 0 && begin < text.size() && is_utf8_continuation(text[begin])) --begin;
   while (end < text.size() && is_utf8_continuation(text[end])) ++end;
   return (begin > 0 ? "…" : "") + one_line(text.substr(begin, end - begin)) + (end < text.size() ? "…" : "");
@@ -732,7 +730,7 @@ std::vector<SearchHit> Index::search(const std::string& words, int limit) const 
   return hits;
 }
 
-std::vector<XrefHit> Index::xref(const std::string& normalized) const {
+std::vector<XrefHit> Index::xref(const std::string& normalized, size_t context_bytes) const {
   Statement statement(
       connection(), file_,
       "SELECT m.kind, m.raw, m.normalized, d.id, d.path, d.file_type, m.page, b.block_key, b.type, "
@@ -757,7 +755,7 @@ std::vector<XrefHit> Index::xref(const std::string& normalized) const {
     hit.box = column_box(statement, 9);
     const int64_t offset = statement.column_int64(14);
     hit.context = context_around(statement.column_text(13), offset > 0 ? static_cast<size_t>(offset) : 0,
-                                 hit.raw.size());
+                                 hit.raw.size(), context_bytes);
     hits.push_back(std::move(hit));
   }
   return hits;

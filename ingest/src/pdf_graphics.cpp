@@ -26,15 +26,6 @@ double luminance(const GfxRGB& rgb) {
   return 255.0 * (0.299 * colToDbl(rgb.r) + 0.587 * colToDbl(rgb.g) + 0.114 * colToDbl(rgb.b));
 }
 
-// Embedded subsets are named "ABCDEF+RealName".
-std::string strip_subset_prefix(std::string font_name) {
-  if (font_name.size() > 7 && font_name[6] == '+' &&
-      std::all_of(font_name.begin(), font_name.begin() + 6, [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    font_name.erase(0, 7);
-  }
-  return font_name;
-}
-
 // The text device with the settings poppler-cpp's text_list uses (reading order, no physical layout), so the
 // words are the ones rendering with a text layer gives. upsideDown() is true: a top-left origin, like ours.
 class ContentCollector final : public TextOutputDev {
@@ -156,6 +147,14 @@ void log_poppler_error(ErrorCategory /*category*/, Goffset /*position*/, const c
 }
 
 }  // namespace
+
+std::string strip_subset_prefix(std::string font_name) {
+  if (font_name.size() > 7 && font_name[6] == '+' &&
+      std::all_of(font_name.begin(), font_name.begin() + 6, [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    font_name.erase(0, 7);
+  }
+  return font_name;
+}
 
 PdfGraphicsReader::PdfGraphicsReader(std::filesystem::path file)
     : global_params_(log_poppler_error), path_(std::move(file)) {}

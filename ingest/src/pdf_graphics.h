@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include <GlobalParams.h>
@@ -14,6 +15,9 @@
 class PDFDoc;
 
 namespace exadoc::ingest {
+
+// A font name without the subset prefix of an embedded subset ("ABCDEF+RealName" → "RealName").
+std::string strip_subset_prefix(std::string font_name);
 
 // Thread-safe: like the poppler-cpp documents of PdfSource, each call borrows a PDFDoc from a pool.
 class PdfGraphicsReader {

@@ -78,16 +78,6 @@ bool has_eof_marker(const std::filesystem::path& file) {
   return buffer.find("%%EOF") != std::string::npos;
 }
 
-std::string strip_subset_prefix(std::string font_name) {
-  // Embedded subsets are named "ABCDEF+RealName".
-  if (font_name.size() > 7 && font_name[6] == '+') {
-    bool all_upper = true;
-    for (int i = 0; i < 6; ++i) all_upper = all_upper && font_name[i] >= 'A' && font_name[i] <= 'Z';
-    if (all_upper) font_name.erase(0, 7);
-  }
-  return font_name;
-}
-
 int rotation_of(const poppler::page& page) {
   switch (page.orientation()) {
     case poppler::page::landscape:

@@ -42,8 +42,8 @@ RenderedPage read_page(const std::filesystem::path& file, int page_number, InkFr
 class DetectPdfTables : public ::testing::TestWithParam<InkFrom> {};
 
 INSTANTIATE_TEST_SUITE_P(Ink, DetectPdfTables, ::testing::Values(InkFrom::kPixels, InkFrom::kGraphics),
-                         [](const ::testing::TestParamInfo<InkFrom>& info) {
-                           return info.param == InkFrom::kPixels ? "FromPixels" : "FromVectorGraphics";
+                         [](const ::testing::TestParamInfo<InkFrom>& ink) {
+                           return ink.param == InkFrom::kPixels ? "FromPixels" : "FromVectorGraphics";
                          });
 
 std::string cell_text(const Table& table, int row, int column) {

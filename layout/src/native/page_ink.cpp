@@ -14,11 +14,7 @@ constexpr int kShift = 4;
 constexpr double kOne = 1 << kShift;
 
 PageInk blank(const ingest::SizePt& size_pt, double dpi) {
-  PageInk ink;
-  ink.size_pt = size_pt;
-  ink.dpi = dpi;
-  ink.width_px = static_cast<int>(std::llround(size_pt.width * dpi / 72.0));
-  ink.height_px = static_cast<int>(std::llround(size_pt.height * dpi / 72.0));
+  PageInk ink = empty_page_ink(size_pt, dpi);
   ink.mask.assign(static_cast<size_t>(ink.width_px) * static_cast<size_t>(ink.height_px), 0);
   return ink;
 }
@@ -79,6 +75,15 @@ bool is_dark(const ingest::GraphicPath& path) {
 }
 
 }  // namespace
+
+PageInk empty_page_ink(const ingest::SizePt& size_pt, double dpi) {
+  PageInk ink;
+  ink.size_pt = size_pt;
+  ink.dpi = dpi;
+  ink.width_px = static_cast<int>(std::llround(size_pt.width * dpi / 72.0));
+  ink.height_px = static_cast<int>(std::llround(size_pt.height * dpi / 72.0));
+  return ink;
+}
 
 ingest::BoxPx PageInk::to_px(const ingest::BoxPt& box) const {
   const double scale_x = width_px / size_pt.width;
@@ -154,8 +159,7 @@ std::vector<Segment> join(std::vector<Segment> segments, double slack_px) {
 
 PageInk rulings_from_graphics(const ingest::PageGraphics& graphics, const ingest::SizePt& size_pt, double dpi,
                               int min_width_px, int min_height_px) {
-  PageInk ink = blank(size_pt, dpi);
-  ink.mask.clear();  // allocated only when there are rules to draw
+  PageInk ink = empty_page_ink(size_pt, dpi);  // the mask is allocated only when there are rules to draw
   const cv::Size page_size(ink.width_px, ink.height_px);
   const double scale = dpi / 72.0;
   std::vector<cv::Rect> bars;  // long solid fills, kept whole

@@ -29,6 +29,9 @@ struct PageInk {
 // come out around 100–150, light header shading stays above.
 constexpr double kInkGreyLevel = 160;
 
+// The page's frame at `dpi` (the size Splash would render it at) with an empty mask: no ink.
+PageInk empty_page_ink(const ingest::SizePt& size_pt, double dpi);
+
 PageInk ink_from_pixels(const ingest::PageImage& page);
 
 // Everything the page paints, at `dpi` (the page is the size Splash would render it at).

@@ -304,9 +304,9 @@ PageInk ruling_lines(const PageInk& ink) {
 }
 
 PageInk ruling_lines(const ingest::PageGraphics& graphics, const ingest::SizePt& size_pt, double dpi) {
-  const auto width_px = static_cast<int>(std::llround(size_pt.width * dpi / 72.0));
-  const auto height_px = static_cast<int>(std::llround(size_pt.height * dpi / 72.0));
-  return rulings_from_graphics(graphics, size_pt, dpi, min_line_px(width_px), min_line_px(height_px));
+  const PageInk frame = empty_page_ink(size_pt, dpi);
+  return rulings_from_graphics(graphics, size_pt, dpi, min_line_px(frame.width_px),
+                               min_line_px(frame.height_px));
 }
 
 std::vector<DetectedTable> detect_tables(const PageInk& page, const std::vector<ingest::Word>& words) {

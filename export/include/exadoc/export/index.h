@@ -171,8 +171,9 @@ class Index {
   std::vector<SearchHit> search(const std::string& words, int limit) const;
 
   // Every mention of an identifier by its normalised value (layout::IdentifierExtractor::normalize), across
-  // documents, ordered by document path, page and reading order.
-  std::vector<XrefHit> xref(const std::string& normalized) const;
+  // documents, ordered by document path, page and reading order. XrefHit::context holds up to context_bytes
+  // of block text on each side of the mention.
+  std::vector<XrefHit> xref(const std::string& normalized, size_t context_bytes = 60) const;
 
  private:
   Index(std::filesystem::path file, std::unique_ptr<sqlite3, detail::CloseDatabase> db);
